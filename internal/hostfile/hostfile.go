@@ -1,0 +1,32 @@
+// Package hostfile describes a file kubeup places on a host: its absolute
+// path, mode and content.
+package hostfile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"sort"
+)
+
+// File is one file destined for a host.
+type File struct {
+	Path    string      // absolute path on the host
+	Mode    fs.FileMode // permission bits; secrets are 0600
+	Content []byte
+}
+
+// SHA256 returns the hex sha256 of the content.
+func (f File) SHA256() string {
+	s := sha256.Sum256(f.Content)
+	return hex.EncodeToString(s[:])
+}
+
+// Secret reports whether the file must never be printed (mode 0600 or
+// tighter).
+func (f File) Secret() bool { return f.Mode&0o077 == 0 }
+
+// Sort orders files by path so that output is deterministic.
+func Sort(files []File) {
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+}

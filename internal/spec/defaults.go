@@ -1,0 +1,92 @@
+package spec
+
+import "time"
+
+// Default values filled in by SetDefaults.
+const (
+	DefaultKubernetesVersion = "v1.34.4"
+	DefaultPodCIDR           = "10.244.0.0/16"
+	DefaultServiceCIDR       = "10.96.0.0/12"
+	DefaultNodeCIDRMaskSize  = 24
+	DefaultDNSDomain         = "cluster.local"
+	DefaultPlugin            = "flannel"
+	DefaultFlannelBackend    = "vxlan"
+	DefaultSSHUser           = "root"
+	DefaultSSHPort           = 22
+	DefaultSSHKeyPath        = "~/.ssh/id_ed25519"
+	DefaultKeyAlgorithm      = "ecdsa"
+	DefaultArtifactSource    = "build"
+	DefaultMaxPods           = 110
+	DefaultCgroupDriver      = "systemd"
+	DefaultAPIServerPort     = 6443
+	DefaultCertValidity      = 365 * 24 * time.Hour
+	DefaultCAValidity        = 10 * 365 * 24 * time.Hour
+)
+
+// roleAliases maps kube-up's role letters to kubeup roles.
+func roleAliases(r Role) []Role {
+	switch r {
+	case "a":
+		return []Role{RoleControlPlane, RoleEtcd}
+	case "i":
+		return []Role{RoleWorker}
+	case "ai":
+		return []Role{RoleControlPlane, RoleEtcd, RoleWorker}
+	}
+	return []Role{r}
+}
+
+// SetDefaults fills every empty field with its default and expands role
+// aliases. It is idempotent.
+func SetDefaults(c *Cluster) {
+	s := &c.Spec
+	setString(&s.KubernetesVersion, DefaultKubernetesVersion)
+	setString(&s.Network.PodCIDR, DefaultPodCIDR)
+	setString(&s.Network.ServiceCIDR, DefaultServiceCIDR)
+	setString(&s.Network.DNSDomain, DefaultDNSDomain)
+	setString(&s.Network.Plugin, DefaultPlugin)
+	setString(&s.Network.Flannel.Backend, DefaultFlannelBackend)
+	if s.Network.NodeCIDRMaskSize == 0 {
+		s.Network.NodeCIDRMaskSize = DefaultNodeCIDRMaskSize
+	}
+	setString(&s.PKI.KeyAlgorithm, DefaultKeyAlgorithm)
+	if s.PKI.CertificateValidity.Duration == 0 {
+		s.PKI.CertificateValidity.Duration = DefaultCertValidity
+	}
+	if s.PKI.CAValidity.Duration == 0 {
+		s.PKI.CAValidity.Duration = DefaultCAValidity
+	}
+	setString(&s.Artifacts.Source, DefaultArtifactSource)
+	if s.Kubelet.MaxPods == 0 {
+		s.Kubelet.MaxPods = DefaultMaxPods
+	}
+	setString(&s.Kubelet.CgroupDriver, DefaultCgroupDriver)
+	for i := range s.Hosts {
+		defaultHost(&s.Hosts[i])
+	}
+}
+
+func defaultHost(h *Host) {
+	setString(&h.SSH.User, DefaultSSHUser)
+	setString(&h.SSH.KeyPath, DefaultSSHKeyPath)
+	if h.SSH.Port == 0 {
+		h.SSH.Port = DefaultSSHPort
+	}
+	var roles []Role
+	seen := map[Role]bool{}
+	for _, r := range h.Roles {
+		for _, x := range roleAliases(r) {
+			if !seen[x] {
+				seen[x] = true
+				roles = append(roles, x)
+			}
+		}
+	}
+	h.Roles = roles
+}
+
+func setString(p *string, def string) {
+	if *p == "" {
+		*p = def
+	}
+}

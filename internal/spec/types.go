@@ -1,0 +1,161 @@
+// Package spec defines the kubeup cluster specification (kubeup.dev/v1alpha1,
+// kind Cluster): its Go types, defaults, strict loading and validation.
+package spec
+
+import "time"
+
+// APIVersion and Kind identify a kubeup cluster spec document.
+const (
+	APIVersion = "kubeup.dev/v1alpha1"
+	Kind       = "Cluster"
+)
+
+// Role is what a host does in the cluster.
+type Role string
+
+// The roles a host can have. Legacy kube-up aliases (a, i, ai) are expanded
+// by Normalize.
+const (
+	RoleControlPlane Role = "control-plane"
+	RoleEtcd         Role = "etcd"
+	RoleWorker       Role = "worker"
+)
+
+// Cluster is the whole spec document.
+type Cluster struct {
+	APIVersion string   `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string   `yaml:"kind" json:"kind"`
+	Metadata   Metadata `yaml:"metadata" json:"metadata"`
+	Spec       Spec     `yaml:"spec" json:"spec"`
+}
+
+// Metadata names the cluster.
+type Metadata struct {
+	Name string `yaml:"name" json:"name"`
+}
+
+// Spec is the desired state of the cluster.
+type Spec struct {
+	KubernetesVersion string        `yaml:"kubernetesVersion" json:"kubernetesVersion"`
+	Hosts             []Host        `yaml:"hosts" json:"hosts"`
+	Network           Network       `yaml:"network" json:"network"`
+	ControlPlane      ControlPlane  `yaml:"controlPlane" json:"controlPlane"`
+	Etcd              Etcd          `yaml:"etcd" json:"etcd"`
+	Kubelet           Kubelet       `yaml:"kubelet" json:"kubelet"`
+	PKI               PKI           `yaml:"pki" json:"pki"`
+	Artifacts         Artifacts     `yaml:"artifacts" json:"artifacts"`
+	Sandbox           *SandboxHosts `yaml:"sandbox,omitempty" json:"sandbox,omitempty"`
+}
+
+// Host is one machine kubeup reaches over SSH (or locally when its address
+// is "localhost").
+type Host struct {
+	Name    string `yaml:"name" json:"name"`
+	Address string `yaml:"address" json:"address"`
+	Roles   []Role `yaml:"roles" json:"roles"`
+	SSH     SSH    `yaml:"ssh" json:"ssh"`
+}
+
+// SSH says how to reach a host.
+type SSH struct {
+	User    string `yaml:"user" json:"user"`
+	Port    int    `yaml:"port" json:"port"`
+	KeyPath string `yaml:"keyPath" json:"keyPath"`
+	// ProxyJump is a bastion as user@host[:port]; empty connects directly.
+	ProxyJump string `yaml:"proxyJump,omitempty" json:"proxyJump,omitempty"`
+	// KnownHostsPath is the known_hosts file used to verify host keys;
+	// empty means the state directory's known_hosts.
+	KnownHostsPath string `yaml:"knownHostsPath,omitempty" json:"knownHostsPath,omitempty"`
+}
+
+// Network holds the cluster's address ranges and pod network plugin.
+type Network struct {
+	PodCIDR          string  `yaml:"podCIDR" json:"podCIDR"`
+	ServiceCIDR      string  `yaml:"serviceCIDR" json:"serviceCIDR"`
+	NodeCIDRMaskSize int     `yaml:"nodeCIDRMaskSize" json:"nodeCIDRMaskSize"`
+	DNSDomain        string  `yaml:"dnsDomain" json:"dnsDomain"`
+	Plugin           string  `yaml:"plugin" json:"plugin"`
+	Flannel          Flannel `yaml:"flannel" json:"flannel"`
+}
+
+// Flannel configures the flannel pod network.
+type Flannel struct {
+	Backend string `yaml:"backend" json:"backend"`
+}
+
+// ControlPlane configures the API server endpoint and control-plane
+// components.
+type ControlPlane struct {
+	// Endpoint is host[:port] of a load balancer in front of several
+	// control-plane hosts; empty means the first control-plane host.
+	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	// APIServerExtraArgs are extra kube-apiserver flags (name without "--").
+	APIServerExtraArgs map[string]string `yaml:"apiServerExtraArgs,omitempty" json:"apiServerExtraArgs,omitempty"`
+	// ControllerManagerExtraArgs are extra kube-controller-manager flags.
+	ControllerManagerExtraArgs map[string]string `yaml:"controllerManagerExtraArgs,omitempty" json:"controllerManagerExtraArgs,omitempty"`
+	// SchedulerExtraArgs are extra kube-scheduler flags.
+	SchedulerExtraArgs map[string]string `yaml:"schedulerExtraArgs,omitempty" json:"schedulerExtraArgs,omitempty"`
+}
+
+// Etcd configures the etcd cluster; by default kubeup runs etcd on the hosts
+// with the etcd role.
+type Etcd struct {
+	External *ExternalEtcd `yaml:"external" json:"external"`
+}
+
+// ExternalEtcd points the API server at an etcd cluster kubeup does not manage.
+type ExternalEtcd struct {
+	Endpoints []string `yaml:"endpoints" json:"endpoints"`
+	CAFile    string   `yaml:"caFile" json:"caFile"`
+	CertFile  string   `yaml:"certFile" json:"certFile"`
+	KeyFile   string   `yaml:"keyFile" json:"keyFile"`
+}
+
+// Kubelet holds node agent settings applied to every host.
+type Kubelet struct {
+	MaxPods      int32  `yaml:"maxPods" json:"maxPods"`
+	CgroupDriver string `yaml:"cgroupDriver" json:"cgroupDriver"`
+}
+
+// PKI configures certificate generation.
+type PKI struct {
+	// KeyAlgorithm is "ecdsa" (P-256, the default) or "rsa" (2048 bits).
+	KeyAlgorithm string `yaml:"keyAlgorithm" json:"keyAlgorithm"`
+	// CertificateValidity is the lifetime of leaf certificates (default 8760h).
+	CertificateValidity Duration `yaml:"certificateValidity" json:"certificateValidity"`
+	// CAValidity is the lifetime of CA certificates (default 87600h).
+	CAValidity Duration `yaml:"caValidity" json:"caValidity"`
+}
+
+// Artifacts says where binaries and images come from.
+type Artifacts struct {
+	// Source is build, release or bundle.
+	Source string `yaml:"source" json:"source"`
+	// Bundle is the offline bundle file when Source is bundle.
+	Bundle string `yaml:"bundle,omitempty" json:"bundle,omitempty"`
+	// Mirrors overrides download base URLs per source name (kubernetes,
+	// etcd, flannel, containerd, cni) when Source is release.
+	Mirrors map[string]string `yaml:"mirrors,omitempty" json:"mirrors,omitempty"`
+}
+
+// SandboxHosts carries the adaptations that only nested node containers
+// (kubeup sandbox) need. Real hosts leave it unset.
+type SandboxHosts struct {
+	// PerNodeCgroupRoot gives each kubelet its own cgroupRoot /kubeup-<host>
+	// because all node containers share one cgroup tree.
+	PerNodeCgroupRoot bool `yaml:"perNodeCgroupRoot" json:"perNodeCgroupRoot"`
+	// RestrictOOMScoreAdj sets containerd's restrict_oom_score_adj.
+	RestrictOOMScoreAdj bool `yaml:"restrictOOMScoreAdj" json:"restrictOOMScoreAdj"`
+	// ConntrackMaxPerCoreZero leaves nf_conntrack_max alone in kube-proxy.
+	ConntrackMaxPerCoreZero bool `yaml:"conntrackMaxPerCoreZero" json:"conntrackMaxPerCoreZero"`
+	// Nameservers go into a resolv.conf for kubelet instead of Docker's
+	// loopback resolver (which makes CoreDNS detect a loop).
+	Nameservers []string `yaml:"nameservers,omitempty" json:"nameservers,omitempty"`
+	// CreateKmsg makes /dev/kmsg when it is missing.
+	CreateKmsg bool `yaml:"createKmsg" json:"createKmsg"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("8760h").
+type Duration struct {
+	time.Duration
+}
