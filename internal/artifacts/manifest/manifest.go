@@ -1,0 +1,102 @@
+// Package manifest describes a set of artifacts (binaries and OCI image
+// archives) with their versions and checksums, as written beside a cache
+// entry and inside an offline bundle (manifest.json).
+package manifest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Kind of an artifact.
+const (
+	KindBinary = "binary"
+	KindImage  = "image"
+)
+
+// Artifact is one binary or image archive.
+type Artifact struct {
+	Name    string `json:"name"`            // kube-apiserver, etcd, coredns ...
+	Kind    string `json:"kind"`            // binary | image
+	Version string `json:"version"`         // v1.34.4
+	Arch    string `json:"arch"`            // amd64
+	Path    string `json:"path"`            // relative: bin/NAME or images/NAME.tar
+	SHA256  string `json:"sha256"`          // hex
+	Size    int64  `json:"size"`            // bytes
+	Image   string `json:"image,omitempty"` // image reference for kind image
+}
+
+// Manifest lists artifacts for one Kubernetes version and architecture.
+type Manifest struct {
+	KubernetesVersion string     `json:"kubernetesVersion"`
+	Arch              string     `json:"arch"`
+	Artifacts         []Artifact `json:"artifacts"`
+}
+
+// Sort orders artifacts by kind then name.
+func (m *Manifest) Sort() {
+	sort.Slice(m.Artifacts, func(i, j int) bool {
+		a, b := m.Artifacts[i], m.Artifacts[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Name < b.Name
+	})
+}
+
+// Find returns the artifact named name of kind kind.
+func (m *Manifest) Find(kind, name string) (Artifact, bool) {
+	for _, a := range m.Artifacts {
+		if a.Kind == kind && a.Name == name {
+			return a, true
+		}
+	}
+	return Artifact{}, false
+}
+
+// Marshal returns indented JSON with a trailing newline.
+func (m *Manifest) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Read decodes a manifest file.
+func Read(path string) (*Manifest, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	return &m, nil
+}
+
+// HashFile returns the hex sha256 and size of a file.
+func HashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	return HashReader(f)
+}
+
+// HashReader returns the hex sha256 and byte count of r.
+func HashReader(r io.Reader) (string, int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
