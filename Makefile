@@ -1,0 +1,44 @@
+# kubeup: the two set-up commands are `make demo` and `make test`.
+GO        ?= go
+BIN       := bin/kubeup
+K8S_VER   ?= v1.34.4
+DEMO_NAME ?= demo
+E2E_TIMEOUT ?= 80m
+
+.PHONY: all build prereqs lint unit e2e test demo demo-clean bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kubeup
+
+prereqs:
+	./hack/ensure-prereqs.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Unit, integration and end-to-end tiers: the e2e tag adds the tests that use
+# real sshd, Docker node containers and compiled Kubernetes components.
+e2e: build
+	KUBEUP_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) ./...
+
+test: prereqs lint unit e2e
+
+demo: prereqs build
+	./hack/demo.sh $(DEMO_NAME) $(K8S_VER)
+
+demo-clean: build
+	$(BIN) sandbox delete --name $(DEMO_NAME)
+
+bench: prereqs build
+	./hack/bench.sh
+
+clean:
+	rm -rf bin
