@@ -1,26 +1,30 @@
 package spec
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Default values filled in by SetDefaults.
 const (
-	DefaultKubernetesVersion = "v1.34.4"
-	DefaultPodCIDR           = "10.244.0.0/16"
-	DefaultServiceCIDR       = "10.96.0.0/12"
-	DefaultNodeCIDRMaskSize  = 24
-	DefaultDNSDomain         = "cluster.local"
-	DefaultPlugin            = "flannel"
-	DefaultFlannelBackend    = "vxlan"
-	DefaultSSHUser           = "root"
-	DefaultSSHPort           = 22
-	DefaultSSHKeyPath        = "~/.ssh/id_ed25519"
-	DefaultKeyAlgorithm      = "ecdsa"
-	DefaultArtifactSource    = "build"
-	DefaultMaxPods           = 110
-	DefaultCgroupDriver      = "systemd"
-	DefaultAPIServerPort     = 6443
-	DefaultCertValidity      = 365 * 24 * time.Hour
-	DefaultCAValidity        = 10 * 365 * 24 * time.Hour
+	DefaultKubernetesVersion    = "v1.34.4"
+	DefaultPodCIDR              = "10.244.0.0/16"
+	DefaultServiceCIDR          = "10.96.0.0/12"
+	DefaultNodeCIDRMaskSize     = 24
+	DefaultNodeCIDRMaskSizeIPv6 = 64
+	DefaultDNSDomain            = "cluster.local"
+	DefaultPlugin               = "flannel"
+	DefaultFlannelBackend       = "vxlan"
+	DefaultSSHUser              = "root"
+	DefaultSSHPort              = 22
+	DefaultSSHKeyPath           = "~/.ssh/id_ed25519"
+	DefaultKeyAlgorithm         = "ecdsa"
+	DefaultArtifactSource       = "build"
+	DefaultMaxPods              = 110
+	DefaultCgroupDriver         = "systemd"
+	DefaultAPIServerPort        = 6443
+	DefaultCertValidity         = 365 * 24 * time.Hour
+	DefaultCAValidity           = 10 * 365 * 24 * time.Hour
 )
 
 // roleAliases maps kube-up's role letters to kubeup roles.
@@ -48,6 +52,9 @@ func SetDefaults(c *Cluster) {
 	setString(&s.Network.Flannel.Backend, DefaultFlannelBackend)
 	if s.Network.NodeCIDRMaskSize == 0 {
 		s.Network.NodeCIDRMaskSize = DefaultNodeCIDRMaskSize
+		if strings.Contains(s.Network.PodCIDR, ":") {
+			s.Network.NodeCIDRMaskSize = DefaultNodeCIDRMaskSizeIPv6
+		}
 	}
 	setString(&s.PKI.KeyAlgorithm, DefaultKeyAlgorithm)
 	if s.PKI.CertificateValidity.Duration == 0 {

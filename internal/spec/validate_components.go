@@ -1,0 +1,106 @@
+package spec
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// mirrorNames returns the download sources spec.artifacts.mirrors may
+// override.
+func mirrorNames() []string { return []string{"kubernetes", "etcd", "flannel", "containerd", "cni"} }
+
+// kubelet checks the node agent settings.
+func (v *validator) kubelet(s *Spec) {
+	const p = "spec.kubelet"
+	if d := s.Kubelet.CgroupDriver; d != "systemd" && d != "cgroupfs" {
+		v.errorf(pathField(p, "cgroupDriver"), "unknown cgroup driver %q: use systemd (or cgroupfs on hosts without systemd cgroups)", d)
+	}
+	if mp := s.Kubelet.MaxPods; mp < 1 || mp > maxMaxPods {
+		v.errorf(pathField(p, "maxPods"), "%d is out of range: use 1 to %d (the default is %d)", mp, maxMaxPods, DefaultMaxPods)
+	}
+}
+
+// pki checks the key algorithm and certificate lifetimes.
+func (v *validator) pki(s *Spec) {
+	const p = "spec.pki"
+	k := &s.PKI
+	if k.KeyAlgorithm != "ecdsa" && k.KeyAlgorithm != "rsa" {
+		v.errorf(pathField(p, "keyAlgorithm"), "unknown key algorithm %q: use ecdsa (P-256) or rsa (2048 bits)", k.KeyAlgorithm)
+	}
+	leaf, ca := k.CertificateValidity.Duration, k.CAValidity.Duration
+	if ca < time.Hour {
+		v.errorf(pathField(p, "caValidity"), "%s is too short: use at least 1h (the default is %s)", shortDuration(ca), shortDuration(DefaultCAValidity))
+	}
+	switch {
+	case leaf < time.Hour:
+		v.errorf(pathField(p, "certificateValidity"), "%s is too short: use at least 1h (the default is %s)", shortDuration(leaf), shortDuration(DefaultCertValidity))
+	case leaf >= ca && ca >= time.Hour:
+		v.errorf(pathField(p, "certificateValidity"), "%s is not shorter than caValidity %s: certificates must expire before their CA", shortDuration(leaf), shortDuration(ca))
+	}
+}
+
+// shortDuration formats d without trailing zero units ("8760h", "90m").
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "h0m0s") {
+		return strings.TrimSuffix(s, "0m0s")
+	}
+	if strings.HasSuffix(s, "m0s") {
+		return strings.TrimSuffix(s, "0s")
+	}
+	return s
+}
+
+// artifacts checks where binaries come from.
+func (v *validator) artifacts(s *Spec) {
+	const p = "spec.artifacts"
+	a := &s.Artifacts
+	switch a.Source {
+	case "build", "release":
+		if a.Bundle != "" {
+			v.warnf(pathField(p, "bundle"), "ignored because source is %s: set source: bundle to use it", a.Source)
+		}
+	case "bundle":
+		if a.Bundle == "" {
+			v.errorf(pathField(p, "bundle"), "source bundle needs the path of a bundle file: make one with kubeup artifacts bundle")
+		} else {
+			v.file(pathField(p, "bundle"), a.Bundle, "bundle", "make one with kubeup artifacts bundle")
+		}
+	default:
+		v.errorf(pathField(p, "source"), "unknown source %q: use build, release or bundle", a.Source)
+	}
+	v.mirrors(pathField(p, "mirrors"), a)
+}
+
+// mirrors checks mirror names and URLs.
+func (v *validator) mirrors(p string, a *Artifacts) {
+	if len(a.Mirrors) > 0 && a.Source != "release" {
+		v.warnf(p, "ignored because source is %s: mirrors are used when source is release", a.Source)
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.Mirrors)) {
+		if !slices.Contains(mirrorNames(), name) {
+			v.errorf(pathKey(p, name), "unknown mirror %q: use %s", name, strings.Join(mirrorNames(), ", "))
+			continue
+		}
+		raw := a.Mirrors[name]
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errorf(pathKey(p, name), "%q is not an http(s) URL, such as https://mirror.example.com/%s", raw, name)
+		}
+	}
+}
+
+// sandbox checks the settings for sandbox node containers.
+func (v *validator) sandbox(s *Spec) {
+	if s.Sandbox == nil {
+		return
+	}
+	const p = "spec.sandbox.nameservers"
+	for i, ns := range s.Sandbox.Nameservers {
+		if _, ok := parseIP(ns); !ok {
+			v.errorf(pathIndex(p, i), "%q is not an IP address: resolv.conf needs nameserver addresses, such as 1.1.1.1", ns)
+		}
+	}
+}
