@@ -78,6 +78,9 @@ func newRootCmd(app *App) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newVersionCmd(app),
+		newInitCmd(app),
+		newValidateCmd(app),
+		newPlanCmd(app),
 		// Each command file adds its constructor here, one line each.
 	)
 	return root

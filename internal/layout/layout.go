@@ -65,19 +65,20 @@ const (
 
 // Configuration files.
 const (
-	KubeletConfig      = KubeletDir + "/config.yaml"
-	KubeletResolvConf  = KubeletDir + "/resolv.conf"
-	KubeProxyConfig    = KubeProxyDir + "/config.yaml"
-	EncryptionConfig   = KubernetesDir + "/encryption-config.yaml"
-	AuditPolicy        = KubernetesDir + "/audit-policy.yaml"
-	AuditLog           = "/var/log/kubernetes/audit.log"
-	ContainerdConfig   = ContainerdDir + "/config.toml"
-	FlannelNetConf     = FlannelDir + "/net-conf.json"
-	FlannelCNIConfig   = CNIConfDir + "/10-flannel.conflist"
-	ModulesLoadConfig  = "/etc/modules-load.d/kubeup.conf"
-	SysctlConfig       = "/etc/sysctl.d/99-kubeup.conf"
-	KubeupSpecOnHost   = KubeupDir + "/cluster.yaml"
-	EtcdEnvironmentDir = "/etc/etcd"
+	KubeletConfig        = KubeletDir + "/config.yaml"
+	KubeletResolvConf    = KubeletDir + "/resolv.conf"
+	KubeProxyConfig      = KubeProxyDir + "/config.yaml"
+	EncryptionConfig     = KubernetesDir + "/encryption-config.yaml"
+	AuthenticationConfig = KubernetesDir + "/authentication-config.yaml"
+	AuditPolicy          = KubernetesDir + "/audit-policy.yaml"
+	AuditLog             = "/var/log/kubernetes/audit.log"
+	ContainerdConfig     = ContainerdDir + "/config.toml"
+	FlannelNetConf       = FlannelDir + "/net-conf.json"
+	FlannelCNIConfig     = CNIConfDir + "/10-flannel.conflist"
+	ModulesLoadConfig    = "/etc/modules-load.d/kubeup.conf"
+	SysctlConfig         = "/etc/sysctl.d/99-kubeup.conf"
+	KubeupSpecOnHost     = KubeupDir + "/cluster.yaml"
+	EtcdEnvironmentDir   = "/etc/etcd"
 )
 
 // Binary returns the installed path of a component binary.

@@ -1,0 +1,107 @@
+package render
+
+import (
+	"strconv"
+
+	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// apiServerFiles renders the API server unit and the configuration files
+// its flags name: authentication, encryption at rest and audit policy.
+func apiServerFiles(in *input) ([]hostfile.File, error) {
+	extra := in.s.ControlPlane.APIServerExtraArgs
+	b, err := unit("kube-apiserver", unitData{Exec: layout.Binary("kube-apiserver"),
+		Args: flags(apiServerFlags(in), extra)})
+	if err != nil {
+		return nil, err
+	}
+	files := []hostfile.File{file(layout.Unit("kube-apiserver"), modePublic, b)}
+	for _, g := range []generator{authenticationConfigFile, encryptionConfigFile, auditPolicyFile} {
+		f, err := g(in)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
+	}
+	return files, nil
+}
+
+func apiServerFlags(in *input) map[string]string {
+	f := map[string]string{
+		"advertise-address":                  in.h.Address,
+		"allow-privileged":                   "true",
+		"authorization-mode":                 "Node,RBAC",
+		"client-ca-file":                     layout.CACert,
+		"enable-admission-plugins":           "NodeRestriction",
+		"enable-bootstrap-token-auth":        "true",
+		"kubelet-certificate-authority":      layout.CACert,
+		"kubelet-client-certificate":         layout.APIServerKubeletClientCert,
+		"kubelet-client-key":                 layout.APIServerKubeletClientKey,
+		"kubelet-preferred-address-types":    "InternalIP,ExternalIP,Hostname",
+		"profiling":                          "false",
+		"proxy-client-cert-file":             layout.FrontProxyClientCert,
+		"proxy-client-key-file":              layout.FrontProxyClientKey,
+		"requestheader-allowed-names":        frontProxyClientCN,
+		"requestheader-client-ca-file":       layout.FrontProxyCACert,
+		"requestheader-extra-headers-prefix": "X-Remote-Extra-",
+		"requestheader-group-headers":        "X-Remote-Group",
+		"requestheader-username-headers":     "X-Remote-User",
+		"secure-port":                        strconv.Itoa(spec.DefaultAPIServerPort),
+		"service-account-issuer":             serviceAccountIssuer(in),
+		"service-account-key-file":           layout.ServiceAccountPub,
+		"service-account-signing-key-file":   layout.ServiceAccountKey,
+		"service-cluster-ip-range":           in.s.Network.ServiceCIDR,
+		"tls-cert-file":                      layout.APIServerCert,
+		"tls-private-key-file":               layout.APIServerKey,
+		"tls-min-version":                    "VersionTLS12",
+		"encryption-provider-config":         layout.EncryptionConfig,
+		"audit-policy-file":                  layout.AuditPolicy,
+		"audit-log-path":                     layout.AuditLog,
+		"audit-log-maxage":                   "30",
+		"audit-log-maxbackup":                "10",
+		"audit-log-maxsize":                  "100",
+	}
+	addEtcdClientFlags(in, f)
+	addAnonymousFlags(in, f)
+	return f
+}
+
+// frontProxyClientCN is the common name of the front-proxy client
+// certificate (kubeadm's), the only name allowed to assert request headers.
+const frontProxyClientCN = "front-proxy-client"
+
+func serviceAccountIssuer(in *input) string {
+	return "https://kubernetes.default.svc." + in.s.Network.DNSDomain
+}
+
+// addEtcdClientFlags points the API server at kubeup's etcd hosts with the
+// apiserver-etcd-client certificate, or at an external etcd with its files.
+func addEtcdClientFlags(in *input, f map[string]string) {
+	f["etcd-servers"] = etcdServers(in)
+	if ext := in.s.Etcd.External; ext != nil {
+		f["etcd-cafile"], f["etcd-certfile"], f["etcd-keyfile"] = ext.CAFile, ext.CertFile, ext.KeyFile
+		return
+	}
+	f["etcd-cafile"] = layout.EtcdCACert
+	f["etcd-certfile"] = layout.APIServerEtcdClientCert
+	f["etcd-keyfile"] = layout.APIServerEtcdClientKey
+}
+
+// addAnonymousFlags decides anonymous access. kubeadm leaves
+// --anonymous-auth at its default (true) so that load balancers and probes
+// can read /healthz, /livez and /readyz without credentials; RBAC then
+// limits system:anonymous to those and /version. kubeup keeps the probes
+// working but narrows anonymous access further with an
+// AuthenticationConfiguration whose anonymous authenticator answers only
+// the three health paths (structured anonymous auth is on by default from
+// Kubernetes 1.32). A user who sets anonymous-auth or authentication-config
+// in apiServerExtraArgs takes this over.
+func addAnonymousFlags(in *input, f map[string]string) {
+	extra := in.s.ControlPlane.APIServerExtraArgs
+	if _, ok := extra["anonymous-auth"]; ok {
+		return
+	}
+	f["authentication-config"] = layout.AuthenticationConfig
+}

@@ -1,0 +1,112 @@
+package render
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+
+	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// containerdEndpoint is containerd's CRI socket.
+const containerdEndpoint = "unix:///run/containerd/containerd.sock"
+
+// controlPlaneTaint keeps ordinary pods off control-plane-only hosts.
+const controlPlaneTaint = "node-role.kubernetes.io/control-plane"
+
+// kubeletFiles renders kubelet's unit and KubeletConfiguration, plus its
+// resolv.conf in the sandbox.
+func kubeletFiles(in *input) ([]hostfile.File, error) {
+	cfg, err := yamlFile(kubeletConfig(in))
+	if err != nil {
+		return nil, err
+	}
+	u, err := unit("kubelet", unitData{Exec: layout.Binary("kubelet"), Args: flags(kubeletFlags(in), nil)})
+	if err != nil {
+		return nil, err
+	}
+	files := []hostfile.File{
+		file(layout.KubeletConfig, modePublic, cfg),
+		file(layout.Unit("kubelet"), modePublic, u),
+	}
+	if sb := in.sandbox(); sb != nil && len(sb.Nameservers) > 0 {
+		rc, err := execute("resolv.conf.tmpl", sb)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, file(layout.KubeletResolvConf, modePublic, rc))
+	}
+	return files, nil
+}
+
+// kubeletFlags holds what the configuration file cannot: the kubeconfigs
+// (TLS bootstrap writes kubelet.conf from the bootstrap one) and the node's
+// name and address.
+func kubeletFlags(in *input) map[string]string {
+	return map[string]string{
+		"config":               layout.KubeletConfig,
+		"bootstrap-kubeconfig": layout.BootstrapKubeletConf,
+		"kubeconfig":           layout.KubeletConf,
+		"cert-dir":             layout.KubeletPKIDir,
+		"hostname-override":    in.h.Name,
+		"node-ip":              in.h.Address,
+	}
+}
+
+// kubeletConfig is the node's KubeletConfiguration: no anonymous access,
+// client certificates from the cluster CA, webhook authentication and
+// authorization against the API server, client certificate rotation, and
+// serving certificates requested from the API server (serverTLSBootstrap)
+// instead of self-signed ones.
+func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
+	c := &kubeletv1beta1.KubeletConfiguration{
+		TypeMeta: typeMeta(kubeletv1beta1.SchemeGroupVersion.String(), "KubeletConfiguration"),
+		Authentication: kubeletv1beta1.KubeletAuthentication{
+			X509:      kubeletv1beta1.KubeletX509Authentication{ClientCAFile: layout.CACert},
+			Webhook:   kubeletv1beta1.KubeletWebhookAuthentication{Enabled: ptr(true)},
+			Anonymous: kubeletv1beta1.KubeletAnonymousAuthentication{Enabled: ptr(false)},
+		},
+		Authorization:            kubeletv1beta1.KubeletAuthorization{Mode: kubeletv1beta1.KubeletAuthorizationModeWebhook},
+		CgroupDriver:             in.s.Kubelet.CgroupDriver,
+		ClusterDNS:               []string{in.dnsIP.String()},
+		ClusterDomain:            in.s.Network.DNSDomain,
+		ContainerRuntimeEndpoint: containerdEndpoint,
+		FailSwapOn:               ptr(true),
+		MaxPods:                  in.s.Kubelet.MaxPods,
+		RotateCertificates:       true,
+		ServerTLSBootstrap:       true,
+	}
+	if in.h.HasRole(spec.RoleControlPlane) && !in.h.HasRole(spec.RoleWorker) {
+		// Registered tainted, so that no pod lands on a control plane before
+		// apply labels and taints it (kubeadm does the same).
+		c.RegisterWithTaints = []corev1.Taint{{Key: controlPlaneTaint, Effect: corev1.TaintEffectNoSchedule}}
+	}
+	if in.minor >= 35 {
+		// Kubernetes 1.35 makes kubelet refuse cgroup v1 hosts unless this is
+		// false. Many supported hosts (these VMs among them) still run cgroup
+		// v1; on cgroup v2 hosts the setting has no effect.
+		c.FailCgroupV1 = ptr(false)
+	}
+	applyKubeletSandbox(in, c)
+	return c
+}
+
+// applyKubeletSandbox adds the node-container adaptations: a cgroup root
+// per node because all node containers share one cgroup tree, and upstream
+// nameservers because the node's own resolver is a loopback address that
+// makes CoreDNS detect a forwarding loop.
+func applyKubeletSandbox(in *input, c *kubeletv1beta1.KubeletConfiguration) {
+	sb := in.sandbox()
+	if sb == nil {
+		return
+	}
+	if sb.PerNodeCgroupRoot {
+		c.CgroupRoot = "/kubeup-" + in.h.Name
+	}
+	if len(sb.Nameservers) > 0 {
+		c.ResolverConfig = ptr(layout.KubeletResolvConf)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
