@@ -81,6 +81,9 @@ func newRootCmd(app *App) *cobra.Command {
 		newInitCmd(app),
 		newValidateCmd(app),
 		newPlanCmd(app),
+		newApplyCmd(app),
+		newSandboxCmd(app),
+		newArtifactsCmd(app),
 		// Each command file adds its constructor here, one line each.
 	)
 	return root

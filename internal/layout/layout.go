@@ -78,6 +78,7 @@ const (
 	ModulesLoadConfig    = "/etc/modules-load.d/kubeup.conf"
 	SysctlConfig         = "/etc/sysctl.d/99-kubeup.conf"
 	KubeupSpecOnHost     = KubeupDir + "/cluster.yaml"
+	ClusterMark          = KubeupDir + "/cluster-name"
 	EtcdEnvironmentDir   = "/etc/etcd"
 )
 

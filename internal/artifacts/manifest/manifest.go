@@ -29,6 +29,9 @@ type Artifact struct {
 	SHA256  string `json:"sha256"`          // hex
 	Size    int64  `json:"size"`            // bytes
 	Image   string `json:"image,omitempty"` // image reference for kind image
+	// Source is how the artifact was made: build (compiled from source) or
+	// release (an official download, checksum verified). Empty: unknown.
+	Source string `json:"source,omitempty"`
 }
 
 // Manifest lists artifacts for one Kubernetes version and architecture.
@@ -57,6 +60,17 @@ func (m *Manifest) Find(kind, name string) (Artifact, bool) {
 		}
 	}
 	return Artifact{}, false
+}
+
+// Put adds a, replacing the artifact of the same kind and name if any.
+func (m *Manifest) Put(a Artifact) {
+	for i, old := range m.Artifacts {
+		if old.Kind == a.Kind && old.Name == a.Name {
+			m.Artifacts[i] = a
+			return
+		}
+	}
+	m.Artifacts = append(m.Artifacts, a)
 }
 
 // Marshal returns indented JSON with a trailing newline.

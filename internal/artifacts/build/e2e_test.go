@@ -1,0 +1,219 @@
+//go:build e2e
+
+package build
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kubeup.dev/kubeup/internal/artifacts/cache"
+	"kubeup.dev/kubeup/internal/artifacts/images"
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/progress"
+)
+
+// e2eVersion is the Kubernetes version the e2e build uses:
+// $KUBEUP_E2E_KUBERNETES_VERSION or v1.34.4.
+func e2eVersion() string {
+	if v := os.Getenv("KUBEUP_E2E_KUBERNETES_VERSION"); v != "" {
+		return v
+	}
+	return "v1.34.4"
+}
+
+// TestE2EBuild runs the real build against the real cache ($KUBEUP_CACHE or
+// ~/.cache/kubeup: warm after the first run), then asks every binary for
+// its version, checks every image and imports the images into a private
+// containerd when one is installed.
+func TestE2EBuild(t *testing.T) {
+	root, err := cache.Root("", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{KubernetesVersion: e2eVersion(), CacheRoot: root,
+		Progress: progress.New(testWriter{t}, progress.Options{})}
+	start := time.Now()
+	m, dir, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("build: %s", time.Since(start).Round(time.Second))
+
+	start = time.Now()
+	if _, _, err := Ensure(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if warm := time.Since(start); warm > 30*time.Second {
+		t.Errorf("warm build took %s, want at most 30s", warm)
+	} else {
+		t.Logf("warm build: %s", warm.Round(time.Millisecond))
+	}
+
+	var bins, imgs []manifest.Artifact
+	for _, a := range m.Artifacts {
+		if a.Source != "build" {
+			continue
+		}
+		if a.Kind == manifest.KindImage {
+			imgs = append(imgs, a)
+		} else {
+			bins = append(bins, a)
+		}
+	}
+	if len(bins) != 13 || len(imgs) != 3 {
+		t.Fatalf("%d binaries and %d images, want 13 and 3", len(bins), len(imgs))
+	}
+	t.Run("versions", func(t *testing.T) { checkVersions(t, dir, bins) })
+	t.Run("images", func(t *testing.T) { checkImages(t, dir, imgs) })
+	t.Run("smoke", func(t *testing.T) { checkSmoke(t, filepath.Join(dir, "bin", "smoke")) })
+	t.Run("ctr-import", func(t *testing.T) { checkImport(t, dir, imgs) })
+}
+
+// checkVersions runs every binary's version probe.
+func checkVersions(t *testing.T, dir string, bins []manifest.Artifact) {
+	for _, a := range bins {
+		p := filepath.Join(dir, filepath.FromSlash(a.Path))
+		if err := CheckVersion(context.Background(), p, a); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("%s: %q ok", a.Name, ProbeFor(a).Want)
+		}
+	}
+}
+
+// checkImages reads every image archive: tag, platform, entrypoint binary.
+func checkImages(t *testing.T, dir string, imgs []manifest.Artifact) {
+	for _, a := range imgs {
+		info, err := images.Inspect(filepath.Join(dir, a.Path), a.Image)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if info.OS != "linux" || info.Arch != "amd64" || len(info.Entrypoint) != 1 || len(info.Files) != 1 || info.Files[0] != info.Entrypoint[0] {
+			t.Errorf("%s: %+v", a.Image, info)
+		}
+	}
+}
+
+// checkSmoke serves with the smoke binary and fetches from it with
+// another smoke process.
+func checkSmoke(t *testing.T, smoke string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := exec.CommandContext(ctx, smoke, "serve", "-addr", addr)
+	srv.Env = []string{"POD_NAME=smoke-0", "NODE_NAME=node1"}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Wait()
+	out, err := exec.Command(smoke, "get", "-attempts", "10", "http://"+addr+"/").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "pod=smoke-0") || !strings.Contains(string(out), "node=node1") {
+		t.Errorf("smoke get: %v: %s", err, out)
+	}
+	out, err = exec.Command(smoke, "resolve", "localhost").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "127.0.0.1") {
+		t.Errorf("smoke resolve: %v: %s", err, out)
+	}
+}
+
+// checkImport imports every image into a private containerd, as nodes do
+// with ctr -n k8s.io images import, and runs the smoke image.
+func checkImport(t *testing.T, dir string, imgs []manifest.Artifact) {
+	for _, bin := range []string{"containerd", "ctr", "runc"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s is not installed", bin)
+		}
+	}
+	sock := startContainerd(t)
+	ctr := func(args ...string) (string, error) {
+		out, err := exec.Command("ctr", append([]string{"--address", sock, "-n", "k8s.io"}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	for _, a := range imgs {
+		if out, err := ctr("images", "import", filepath.Join(dir, a.Path)); err != nil || !strings.Contains(out, a.Image) {
+			t.Errorf("import %s: %v: %s", a.Path, err, out)
+		}
+	}
+	out, err := ctr("images", "ls", "-q")
+	for _, a := range imgs {
+		if err != nil || !strings.Contains(out, a.Image) {
+			t.Errorf("%s not in the image list (%v): %s", a.Image, err, out)
+		}
+	}
+	for _, a := range imgs {
+		if a.Name != Smoke {
+			continue
+		}
+		out, err := ctr("run", "--rm", a.Image, "kubeup-e2e-smoke", "/smoke", "version")
+		if err != nil || !strings.Contains(out, "smoke "+a.Version) {
+			t.Errorf("ctr run %s: %v: %s", a.Image, err, out)
+		}
+	}
+}
+
+// startContainerd runs a containerd of its own (own root, state and
+// socket, no CRI) for the test and returns its socket.
+func startContainerd(t *testing.T) string {
+	d, err := os.MkdirTemp("", "kubeup-ctrd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	sock := filepath.Join(d, "containerd.sock")
+	config := fmt.Sprintf("version = 2\nroot = %q\nstate = %q\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = %q\n",
+		filepath.Join(d, "root"), filepath.Join(d, "state"), sock)
+	if err := os.WriteFile(filepath.Join(d, "config.toml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.Create(filepath.Join(d, "containerd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("containerd", "--config", filepath.Join(d, "config.toml"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		log.Close()
+	})
+	for i := 0; i < 100; i++ {
+		if err := exec.Command("ctr", "--address", sock, "version").Run(); err == nil {
+			return sock
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(filepath.Join(d, "containerd.log"))
+	t.Fatalf("containerd did not start:\n%s", b)
+	return ""
+}
+
+// testWriter sends progress lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,233 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kubeup.dev/kubeup/internal/artifacts/images"
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/progress"
+)
+
+// fakeGo is a go command that records its calls and makes a small file
+// for every go build -o.
+const fakeGo = `#!/bin/sh
+echo "$*" >> "$FAKEGO_CALLS"
+case "$1 $2" in
+"env GOVERSION") echo go1.26.8-fake ;;
+"mod tidy") ;;
+"mod download") printf '{"GoMod":"%s","Info":"%s"}\n' "$FAKEGO_GOMOD" "$FAKEGO_INFO" ;;
+build*)
+	out=""; prev=""
+	for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; done
+	mkdir -p "$(dirname "$out")" && printf 'built %s\n' "$a" > "$out" && chmod 755 "$out" ;;
+*) echo "fake go: unexpected $*" >&2; exit 1 ;;
+esac
+`
+
+// fakeEnv writes the fake go command and returns options that use it, and
+// the file its calls are recorded in.
+func fakeEnv(t *testing.T) (Options, string) {
+	t.Helper()
+	dir := t.TempDir()
+	goBin := filepath.Join(dir, "go")
+	if err := os.WriteFile(goBin, []byte(fakeGo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	info := filepath.Join(dir, "v1.34.4.info")
+	if err := os.WriteFile(info, []byte(`{"Version":"v1.34.4","Time":"2026-02-10T12:53:36Z"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gomod, _ := filepath.Abs("testdata/kubernetes-v1.34.4.go.mod")
+	calls := filepath.Join(dir, "calls")
+	env := []string{"PATH=" + os.Getenv("PATH"), "FAKEGO_CALLS=" + calls, "FAKEGO_GOMOD=" + gomod, "FAKEGO_INFO=" + info}
+	return Options{KubernetesVersion: "v1.34.4", CacheRoot: filepath.Join(dir, "cache"), Go: goBin, Env: env}, calls
+}
+
+// builds returns the go build calls recorded so far and forgets them.
+func builds(t *testing.T, calls string) []string {
+	t.Helper()
+	b, _ := os.ReadFile(calls)
+	os.Remove(calls)
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "build ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestEnsureBuildsThenCaches(t *testing.T) {
+	opts, calls := fakeEnv(t)
+	var out bytes.Buffer
+	opts.Progress = progress.New(&out, progress.Options{})
+	m, dir, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(opts.CacheRoot, "artifacts", "v1.34.4", "amd64"); dir != want {
+		t.Errorf("dir = %s, want %s", dir, want)
+	}
+	// One go build per binary (etcd has two): the Kubernetes commands share one.
+	if got := builds(t, calls); len(got) != 8 {
+		t.Errorf("%d go builds, want 8:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	checkManifest(t, m, dir)
+	checkKubernetesBuild(t, opts.CacheRoot, dir)
+	if strings.Count(out.String(), "done  ") != 7 {
+		t.Errorf("progress shows no done line per component:\n%s", out.String())
+	}
+
+	// Warm: nothing is built again.
+	out.Reset()
+	m2, _, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(t, calls); len(got) != 0 {
+		t.Errorf("warm Ensure built again:\n%s", strings.Join(got, "\n"))
+	}
+	if strings.Count(out.String(), "(cached)") != 7 {
+		t.Errorf("warm progress:\n%s", out.String())
+	}
+	if len(m2.Artifacts) != len(m.Artifacts) {
+		t.Errorf("warm manifest has %d artifacts, cold %d", len(m2.Artifacts), len(m.Artifacts))
+	}
+
+	// Force rebuilds everything.
+	opts.Force = true
+	if _, _, err := Ensure(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(t, calls); len(got) != 8 {
+		t.Errorf("forced Ensure: %d builds, want 8", len(got))
+	}
+}
+
+// checkManifest checks the manifest against the files in dir.
+func checkManifest(t *testing.T, m *manifest.Manifest, dir string) {
+	t.Helper()
+	if m.KubernetesVersion != "v1.34.4" || m.Arch != "amd64" || len(m.Artifacts) != 16 {
+		t.Fatalf("manifest %s/%s with %d artifacts, want 13 binaries and 3 images", m.KubernetesVersion, m.Arch, len(m.Artifacts))
+	}
+	onDisk, err := manifest.Read(filepath.Join(dir, "manifest.json"))
+	if err != nil || len(onDisk.Artifacts) != 16 {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	for _, a := range m.Artifacts {
+		sum, size, err := manifest.HashFile(filepath.Join(dir, a.Path))
+		if err != nil || sum != a.SHA256 || size != a.Size || a.Source != "build" {
+			t.Errorf("%s: sha256 %s size %d source %q (%v); manifest says %s %d", a.Path, sum, size, a.Source, err, a.SHA256, a.Size)
+		}
+	}
+	if a, ok := m.Find(manifest.KindBinary, "cni/flannel"); !ok || a.Path != "bin/cni/flannel" || a.Version != "v0.9.1" {
+		t.Errorf("flannel CNI plugin = %+v", a)
+	}
+	pause, ok := m.Find(manifest.KindImage, "pause")
+	if !ok || pause.Image != "registry.k8s.io/pause:3.10.1" || pause.Path != "images/pause.tar" {
+		t.Fatalf("pause image = %+v", pause)
+	}
+	info, err := images.Inspect(filepath.Join(dir, pause.Path), pause.Image)
+	if err != nil || info.Entrypoint[0] != "/pause" {
+		t.Errorf("pause image: %+v, %v", info, err)
+	}
+}
+
+// checkKubernetesBuild checks the multi-call binary's names and wrapper.
+func checkKubernetesBuild(t *testing.T, root, dir string) {
+	t.Helper()
+	first, err := os.Stat(filepath.Join(dir, "bin", "kube-apiserver"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range KubernetesCommands() {
+		fi, err := os.Stat(filepath.Join(dir, "bin", name))
+		if err != nil || !os.SameFile(fi, first) {
+			t.Errorf("bin/%s is not the multi-call binary: %v", name, err)
+		}
+	}
+	src := filepath.Join(root, "src", "kubernetes", "v1.34.4")
+	gomod, err := os.ReadFile(filepath.Join(src, "go.mod"))
+	if err != nil || !strings.Contains(string(gomod), "k8s.io/api => k8s.io/api v0.34.4") {
+		t.Errorf("wrapper go.mod: %v\n%s", err, gomod)
+	}
+	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
+		t.Error(err)
+	}
+	rec, err := readRecord(filepath.Join(root, "components", "kubernetes", "v1.34.4", "amd64"))
+	if err != nil || rec.GoVersion != "go1.26.8-fake" || len(rec.Artifacts) != 6 {
+		t.Errorf("recipe.json: %+v, %v", rec, err)
+	}
+}
+
+func TestEnsureKeepsOtherManifestEntries(t *testing.T) {
+	opts, _ := fakeEnv(t)
+	dir := filepath.Join(opts.CacheRoot, "artifacts", "v1.34.4", "amd64")
+	fetched := &manifest.Manifest{KubernetesVersion: "v1.34.4", Arch: "amd64", Artifacts: []manifest.Artifact{
+		{Name: "containerd", Kind: manifest.KindBinary, Version: "1.7.28", Path: "bin/containerd", Source: "release"},
+		{Name: "etcd", Kind: manifest.KindBinary, Version: "v3.6.5", Path: "bin/etcd", Source: "release"},
+	}}
+	b, _ := fetched.Marshal()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := m.Find(manifest.KindBinary, "containerd"); !ok || a.Source != "release" {
+		t.Error("the fetched containerd entry was dropped")
+	}
+	if a, _ := m.Find(manifest.KindBinary, "etcd"); a.Source != "build" {
+		t.Errorf("etcd = %+v, want the built one", a)
+	}
+}
+
+func TestEnsureErrors(t *testing.T) {
+	opts, _ := fakeEnv(t)
+	bad := opts
+	bad.KubernetesVersion = "v1.20.0"
+	if _, _, err := Ensure(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("unsupported version: %v", err)
+	}
+	bad = opts
+	bad.CacheRoot = ""
+	if _, _, err := Ensure(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "--cache") {
+		t.Errorf("no cache: %v", err)
+	}
+	bad = opts
+	bad.Go = filepath.Join(t.TempDir(), "no-go")
+	if _, _, err := Ensure(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "install Go") {
+		t.Errorf("no go command: %v", err)
+	}
+}
+
+func TestEnsureReportsBuildFailure(t *testing.T) {
+	opts, _ := fakeEnv(t)
+	failing := filepath.Join(t.TempDir(), "go")
+	script := strings.Replace(fakeGo, "build*)", "build*)\n\techo 'main.go:1: undefined: x' >&2; exit 1 ;;\nnever)", 1)
+	if err := os.WriteFile(failing, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts.Go = failing
+	_, _, err := Ensure(context.Background(), opts)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"build pause 3.10.1", "undefined: x", "full log: " + filepath.Join(opts.CacheRoot, "logs", "pause-3.10.1-amd64.log")} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(opts.CacheRoot, "components", "pause", "3.10.1", "amd64")); !os.IsNotExist(err) {
+		t.Errorf("a failed build left a component directory: %v", err)
+	}
+}

@@ -1,0 +1,176 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	"kubeup.dev/kubeup/internal/versions"
+)
+
+// Component names.
+const (
+	Kubernetes = "kubernetes"
+	Etcd       = "etcd"
+	Flannel    = "flannel"
+	FlannelCNI = "flannel-cni"
+	CoreDNS    = "coredns"
+	Pause      = "pause"
+	Smoke      = "smoke"
+)
+
+// Kinds of wrapper module.
+const (
+	kindKubernetes = "kubernetes" // generated go.mod replacing staging modules, main.go from a template
+	kindTool       = "tool"       // go.mod with tool directives for upstream main packages
+	kindLocal      = "local"      // kubeup's own sources, embedded from build/
+)
+
+// recipe says how one component is built: from which wrapper module, with
+// which flags, into which binaries and images. It is hashed (with the
+// sources and the Go version) to decide whether a cached build is current.
+type recipe struct {
+	Name     string            `json:"name"`
+	Version  string            `json:"version"`
+	Arch     string            `json:"arch"`
+	Kind     string            `json:"kind"`
+	Require  map[string]string `json:"require,omitempty"` // tool: module path -> version
+	Source   string            `json:"source,omitempty"`  // local: embedded directory
+	CGO      bool              `json:"cgo"`
+	Static   bool              `json:"static,omitempty"` // cgo, linked statically
+	X        []string          `json:"x,omitempty"`      // -X importpath.name=value
+	Binaries []binary          `json:"binaries"`
+	Images   []image           `json:"images,omitempty"`
+}
+
+// binary is one go build output.
+type binary struct {
+	Name    string   `json:"name"`              // manifest name, stored at bin/NAME
+	Package string   `json:"package"`           // package to build, relative to the wrapper
+	Aliases []string `json:"aliases,omitempty"` // more names for the same file (multi-call)
+}
+
+// image is one image made of a built binary.
+type image struct {
+	Name   string   `json:"name"`   // manifest name, stored at images/NAME.tar
+	Ref    string   `json:"ref"`    // tag
+	Binary string   `json:"binary"` // a binary's name in the same recipe
+	Path   string   `json:"path"`   // in the image
+	Cmd    []string `json:"cmd,omitempty"`
+	Ports  []string `json:"ports,omitempty"`
+}
+
+// KubernetesCommands are the names the multi-call Kubernetes binary answers to.
+func KubernetesCommands() []string {
+	return []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"}
+}
+
+// CNIBinary is the manifest name of CNI plugin p: "cni/p", stored at
+// bin/cni/p and installed as /opt/cni/bin/p (the same convention as fetch:
+// the flannel CNI plugin is also called flannel, apart from flanneld).
+func CNIBinary(p string) string { return "cni/" + p }
+
+// recipes returns every component of set, built for arch.
+func recipes(set versions.Set, arch string) ([]recipe, error) {
+	k, err := kubernetesRecipe(set.Kubernetes, arch)
+	if err != nil {
+		return nil, err
+	}
+	return []recipe{
+		localRecipe(Pause, set.Pause, arch, image{Name: Pause, Ref: set.PauseImage(), Binary: Pause, Path: "/pause"}),
+		localRecipe(Smoke, set.SmokeImage, arch, image{Name: Smoke, Ref: set.SmokeTestImage(), Binary: Smoke, Path: "/smoke",
+			Cmd: []string{"serve"}, Ports: []string{"8080/tcp"}}),
+		etcdRecipe(set.Etcd, arch),
+		flannelRecipe(set.Flannel, arch),
+		flannelCNIRecipe(arch),
+		coreDNSRecipe(set, arch),
+		k,
+	}, nil
+}
+
+// kubernetesRecipe builds one multi-call binary installed under every
+// command name, stamped the way Kubernetes' hack/lib/version.sh stamps it.
+// buildDate is added at build time from the module's commit time.
+func kubernetesRecipe(version, arch string) (recipe, error) {
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(version, "v%d.%d.%d", &major, &minor, &patch); err != nil || fmt.Sprintf("v%d.%d.%d", major, minor, patch) != version {
+		return recipe{}, fmt.Errorf("kubernetes version %q is not of the form v1.Y.Z (for example v1.34.4)", version)
+	}
+	var x []string
+	for _, pkg := range []string{"k8s.io/component-base/version", "k8s.io/client-go/pkg/version"} {
+		x = append(x,
+			pkg+".gitVersion="+version,
+			pkg+".gitMajor="+fmt.Sprint(major),
+			pkg+".gitMinor="+fmt.Sprint(minor),
+			pkg+".gitTreeState=archive")
+	}
+	cmds := KubernetesCommands()
+	return recipe{Name: Kubernetes, Version: version, Arch: arch, Kind: kindKubernetes, X: x,
+		Binaries: []binary{{Name: cmds[0], Package: ".", Aliases: cmds[1:]}}}, nil
+}
+
+// etcdRecipe builds etcd and etcdctl; their own go.mod files replace
+// sibling modules with ../api and so on, hence the wrapper. Their version
+// is a constant in go.etcd.io/etcd/api/v3/version: no stamping needed.
+func etcdRecipe(version, arch string) recipe {
+	return recipe{Name: Etcd, Version: version, Arch: arch, Kind: kindTool,
+		Require: map[string]string{"go.etcd.io/etcd/server/v3": version, "go.etcd.io/etcd/etcdctl/v3": version},
+		Binaries: []binary{
+			{Name: "etcd", Package: "go.etcd.io/etcd/server/v3"},
+			{Name: "etcdctl", Package: "go.etcd.io/etcd/etcdctl/v3"},
+		}}
+}
+
+// flannelRecipe builds flanneld with cgo (its UDP backend), statically
+// linked as upstream's Makefile does.
+func flannelRecipe(version, arch string) recipe {
+	return recipe{Name: Flannel, Version: version, Arch: arch, Kind: kindTool, CGO: true, Static: true,
+		Require:  map[string]string{"github.com/flannel-io/flannel": version},
+		X:        []string{"github.com/flannel-io/flannel/pkg/version.Version=" + version},
+		Binaries: []binary{{Name: "flanneld", Package: "github.com/flannel-io/flannel"}}}
+}
+
+// flannelCNIVersion is the containernetworking/plugins release whose
+// meta/flannel plugin is built: flannel-io/cni-plugin is not served by the
+// module proxy, and v0.9.1 is the last release that still had the plugin.
+const flannelCNIVersion = "v0.9.1"
+
+// flannelCNIRecipe builds the flannel CNI plugin, bin/cni/flannel.
+func flannelCNIRecipe(arch string) recipe {
+	return recipe{Name: FlannelCNI, Version: flannelCNIVersion, Arch: arch, Kind: kindTool,
+		Require:  map[string]string{"github.com/containernetworking/plugins": flannelCNIVersion},
+		X:        []string{"github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=" + flannelCNIVersion},
+		Binaries: []binary{{Name: CNIBinary("flannel"), Package: "github.com/containernetworking/plugins/plugins/meta/flannel"}}}
+}
+
+// coreDNSRecipe builds CoreDNS (its version is a constant in coremain)
+// and its image: entrypoint /coredns as upstream's; it runs as root so that
+// it can bind port 53 without file capabilities.
+func coreDNSRecipe(set versions.Set, arch string) recipe {
+	return recipe{Name: CoreDNS, Version: set.CoreDNS, Arch: arch, Kind: kindTool,
+		Require:  map[string]string{"github.com/coredns/coredns": set.CoreDNS},
+		Binaries: []binary{{Name: "coredns", Package: "github.com/coredns/coredns"}},
+		Images: []image{{Name: CoreDNS, Ref: set.CoreDNSImage(), Binary: "coredns", Path: "/coredns",
+			Ports: []string{"53/tcp", "53/udp", "9153/tcp"}}}}
+}
+
+// localRecipe builds kubeup's own cmd/NAME from build/ and its image.
+func localRecipe(name, version, arch string, img image) recipe {
+	return recipe{Name: name, Version: version, Arch: arch, Kind: kindLocal, Source: "cmd/" + name,
+		X:        []string{"main.version=" + version},
+		Binaries: []binary{{Name: name, Package: "."}},
+		Images:   []image{img}}
+}
+
+// module is the wrapper module path of r.
+func (r recipe) module() string {
+	return "kubeup.dev/kubeup/build/" + strings.ReplaceAll(r.Name, "/", "-")
+}
+
+// tools returns the packages of a tool recipe's binaries.
+func (r recipe) tools() []string {
+	var t []string
+	for _, b := range r.Binaries {
+		t = append(t, b.Package)
+	}
+	return t
+}

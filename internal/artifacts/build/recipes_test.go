@@ -1,0 +1,151 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/versions"
+)
+
+func mustRecipes(t *testing.T, version string) []recipe {
+	t.Helper()
+	set, err := versions.For(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := recipes(set, "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func TestRecipesCoverEveryArtifact(t *testing.T) {
+	set, _ := versions.For("v1.34.4")
+	var bins, imgs []string
+	for _, r := range mustRecipes(t, "v1.34.4") {
+		for _, b := range r.Binaries {
+			bins = append(bins, b.Name)
+			bins = append(bins, b.Aliases...)
+		}
+		for _, i := range r.Images {
+			imgs = append(imgs, i.Ref)
+		}
+	}
+	slices.Sort(bins)
+	want := []string{"cni/flannel", "coredns", "etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager",
+		"kube-proxy", "kube-scheduler", "kubectl", "kubelet", "pause", "smoke"}
+	if !slices.Equal(bins, want) {
+		t.Errorf("binaries = %v, want %v", bins, want)
+	}
+	slices.Sort(imgs)
+	wantImgs := set.Images()
+	slices.Sort(wantImgs)
+	if !slices.Equal(imgs, wantImgs) {
+		t.Errorf("images = %v, want the version set's %v", imgs, wantImgs)
+	}
+}
+
+func TestRecipeFlags(t *testing.T) {
+	rs := mustRecipes(t, "v1.33.13")
+	byName := map[string]recipe{}
+	for _, r := range rs {
+		byName[r.Name] = r
+	}
+	k := ldflags(byName[Kubernetes], "2026-02-10T12:53:36Z")
+	for _, want := range []string{"-s -w ", "-X k8s.io/component-base/version.gitVersion=v1.33.13", "-X k8s.io/client-go/pkg/version.gitVersion=v1.33.13",
+		"-X k8s.io/component-base/version.gitMinor=33", "-X k8s.io/component-base/version.buildDate=2026-02-10T12:53:36Z"} {
+		if !strings.Contains(k, want) {
+			t.Errorf("kubernetes ldflags %q lack %q", k, want)
+		}
+	}
+	if f := byName[Flannel]; !f.CGO || !strings.HasSuffix(ldflags(f, ""), "-extldflags=-static") ||
+		!strings.Contains(ldflags(f, ""), "pkg/version.Version=v0.26.7") {
+		t.Errorf("flannel: cgo %v ldflags %q", f.CGO, ldflags(f, ""))
+	}
+	for _, name := range []string{Kubernetes, Etcd, CoreDNS, FlannelCNI, Pause, Smoke} {
+		if byName[name].CGO {
+			t.Errorf("%s is built with cgo", name)
+		}
+	}
+	if _, err := kubernetesRecipe("v1.34", "amd64"); err == nil {
+		t.Error("kubernetes v1.34: want an error")
+	}
+}
+
+func TestRecipeHash(t *testing.T) {
+	r := etcdRecipe("v3.6.5", "amd64")
+	base, err := recipeHash(r, "go1.26.8", "src")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := recipeHash(etcdRecipe("v3.6.5", "amd64"), "go1.26.8", "src")
+	if again != base {
+		t.Error("the same recipe hashes differently")
+	}
+	changed := map[string]func() (string, error){
+		"version": func() (string, error) { return recipeHash(etcdRecipe("v3.6.6", "amd64"), "go1.26.8", "src") },
+		"arch":    func() (string, error) { return recipeHash(etcdRecipe("v3.6.5", "arm64"), "go1.26.8", "src") },
+		"go":      func() (string, error) { return recipeHash(r, "go1.26.9", "src") },
+		"sources": func() (string, error) { return recipeHash(r, "go1.26.8", "src2") },
+		"flags": func() (string, error) {
+			r2 := etcdRecipe("v3.6.5", "amd64")
+			r2.X = []string{"a.b=c"}
+			return recipeHash(r2, "go1.26.8", "src")
+		},
+	}
+	for name, fn := range changed {
+		if h, err := fn(); err != nil || h == base {
+			t.Errorf("changing the %s keeps the hash (%v)", name, err)
+		}
+	}
+}
+
+func TestSourcesHash(t *testing.T) {
+	a := fstest.MapFS{"cmd/pause/main.go": {Data: []byte("a")}, "cmd/smoke/main.go": {Data: []byte("x")}}
+	b := fstest.MapFS{"cmd/pause/main.go": {Data: []byte("b")}, "cmd/smoke/main.go": {Data: []byte("x")}}
+	ha, _ := sourcesHash(a, "cmd/pause")
+	hb, _ := sourcesHash(b, "cmd/pause")
+	if ha == hb {
+		t.Error("changed source, same hash")
+	}
+	sa, _ := sourcesHash(a, "cmd/smoke")
+	sb, _ := sourcesHash(b, "cmd/smoke")
+	if sa != sb {
+		t.Error("another component's source changed this one's hash")
+	}
+}
+
+func TestCached(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "etcd"), []byte("12345"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	arts := []manifest.Artifact{{Name: "etcd", Kind: manifest.KindBinary, Path: "bin/etcd", Size: 5}}
+	if err := writeRecord(dir, record{Hash: "h1", Artifacts: arts}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := cached(dir, "h1"); !ok || len(got) != 1 {
+		t.Errorf("cached(h1) = %v, %v; want the artifact", got, ok)
+	}
+	if _, ok := cached(dir, "h2"); ok {
+		t.Error("another recipe hash counts as cached")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin", "etcd"), []byte("123"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cached(dir, "h1"); ok {
+		t.Error("a truncated binary counts as cached")
+	}
+	if _, ok := cached(t.TempDir(), "h1"); ok {
+		t.Error("an empty directory counts as cached")
+	}
+}

@@ -1,0 +1,204 @@
+package fetch
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testK8s = "v1.34.4"
+
+// request is one request the fake release server saw.
+type request struct {
+	Path, Range string
+}
+
+// releaseServer serves fake release files under the official URL layout
+// (dl.k8s.io's release/..., GitHub's OWNER/REPO/releases/download/...),
+// with faults to inject.
+type releaseServer struct {
+	*httptest.Server
+	files map[string][]byte // path -> content
+
+	mu          sync.Mutex
+	requests    []request
+	corrupt     map[string]bool // serve the file with one byte changed
+	dropOnce    map[string]bool // first GET: send half, then cut the connection
+	stallOnce   map[string]bool // first GET: send half, then send nothing more
+	noRange     bool            // ignore Range headers (answer 200 with the whole file)
+	delay       time.Duration   // before serving a non-checksum file
+	inflight    int
+	maxInflight int
+}
+
+func newReleaseServer(t *testing.T) *releaseServer {
+	s := &releaseServer{files: map[string][]byte{}, corrupt: map[string]bool{}, dropOnce: map[string]bool{}, stallOnce: map[string]bool{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *releaseServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, request{r.URL.Path, r.Header.Get("Range")})
+	body, ok := s.files[r.URL.Path]
+	corrupt, drop, stall := s.corrupt[r.URL.Path], s.dropOnce[r.URL.Path], s.stallOnce[r.URL.Path]
+	if s.noRange {
+		r.Header.Del("Range")
+	}
+	delete(s.dropOnce, r.URL.Path)
+	delete(s.stallOnce, r.URL.Path)
+	s.inflight++
+	s.maxInflight = max(s.maxInflight, s.inflight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inflight--
+		s.mu.Unlock()
+	}()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if !isSumPath(r.URL.Path) {
+		time.Sleep(s.delay)
+	}
+	if corrupt {
+		body = bytes.Clone(body)
+		body[len(body)/2] ^= 0xff
+	}
+	if drop || stall {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		if stall {
+			<-r.Context().Done() // until the client gives up
+		}
+		panic(http.ErrAbortHandler) // cut the connection half way
+	}
+	if s.noRange {
+		r.Header.Del("Range")
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+func isSumPath(p string) bool {
+	return strings.HasSuffix(p, ".sha256") || strings.HasSuffix(p, ".sha256sum") || strings.HasSuffix(p, "SHA256SUMS")
+}
+
+// fileRequests returns the requests for non-checksum files.
+func (s *releaseServer) fileRequests() []request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []request
+	for _, r := range s.requests {
+		if !isSumPath(r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// mirrors points every source at this server, under its official path.
+func (s *releaseServer) mirrors(t *testing.T) map[string]string {
+	m := map[string]string{}
+	for name, base := range DefaultBases() {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[name] = s.URL + u.Path
+	}
+	return m
+}
+
+// fakeBinary is a small script that prints name and version, padded so
+// that a download has a middle to cut at.
+func fakeBinary(name, version string) []byte {
+	script := fmt.Sprintf("#!/bin/sh\necho %s %s\nexit 0\n", name, version)
+	return append([]byte(script), bytes.Repeat([]byte("#"), 64<<10)...)
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// tarGz builds a gzipped tar of files (path -> content).
+func tarGz(t *testing.T, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, b := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// release fills the server with a fake release of every source for
+// testK8s/amd64 and returns the checksums to pass for files without a
+// published one (flannel).
+func (s *releaseServer) release(t *testing.T) map[string]string {
+	for _, name := range kubernetesBinaries() {
+		b := fakeBinary(name, testK8s)
+		p := "/release/" + testK8s + "/bin/linux/amd64/" + name
+		s.files[p] = b
+		s.files[p+".sha256"] = []byte(sha(b)) // dl.k8s.io: a bare hash, no newline
+	}
+	etcd := tarGz(t, map[string][]byte{
+		"etcd-v3.6.5-linux-amd64/etcd":      fakeBinary("etcd", "v3.6.5"),
+		"etcd-v3.6.5-linux-amd64/etcdctl":   fakeBinary("etcdctl", "v3.6.5"),
+		"etcd-v3.6.5-linux-amd64/README.md": []byte("readme"),
+	})
+	d := "/etcd-io/etcd/releases/download/v3.6.5/"
+	s.files[d+"etcd-v3.6.5-linux-amd64.tar.gz"] = etcd
+	s.files[d+"SHA256SUMS"] = fmt.Appendf(nil, "%s  etcd-v3.6.5-darwin-arm64.zip\n%s  etcd-v3.6.5-linux-amd64.tar.gz\n",
+		sha([]byte("other")), sha(etcd))
+
+	flannel := tarGz(t, map[string][]byte{"flanneld": fakeBinary("flanneld", "v0.26.7"), "mk-docker-opts.sh": []byte("x")})
+	s.files["/flannel-io/flannel/releases/download/v0.26.7/flannel-v0.26.7-linux-amd64.tar.gz"] = flannel
+
+	ctd := tarGz(t, map[string][]byte{
+		"bin/containerd":              fakeBinary("containerd", "1.7.28"),
+		"bin/containerd-shim-runc-v2": fakeBinary("containerd-shim-runc-v2", "1.7.28"),
+		"bin/ctr":                     fakeBinary("ctr", "1.7.28"),
+	})
+	s.published("/containerd/containerd/releases/download/v1.7.28/containerd-1.7.28-linux-amd64.tar.gz", ".sha256sum", ctd)
+
+	cni := map[string][]byte{}
+	for _, p := range []string{"bridge", "host-local", "loopback", "portmap", "macvlan"} {
+		cni["./"+p] = fakeBinary(p, "v1.6.2")
+	}
+	s.published("/containernetworking/plugins/releases/download/v1.6.2/cni-plugins-linux-amd64-v1.6.2.tgz", ".sha256", tarGz(t, cni))
+
+	fcni := tarGz(t, map[string][]byte{"flannel-amd64": fakeBinary("flannel", "v1.7.1-flannel2")})
+	s.published("/flannel-io/cni-plugin/releases/download/v1.7.1-flannel2/cni-plugin-flannel-linux-amd64-v1.7.1-flannel2.tgz", ".sha256", fcni)
+	return map[string]string{"flannel-v0.26.7-linux-amd64.tar.gz": sha(flannel)}
+}
+
+// published serves b at p with a sha256sum-style checksum file at p+ext.
+func (s *releaseServer) published(p, ext string, b []byte) {
+	s.files[p] = b
+	s.files[p+ext] = fmt.Appendf(nil, "%s  %s\n", sha(b), p[strings.LastIndex(p, "/")+1:])
+}

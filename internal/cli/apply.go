@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kubeup.dev/kubeup/internal/artifacts/cache"
+	"kubeup.dev/kubeup/internal/artifacts/source"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/phases"
+	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/state"
+)
+
+// applyOptions are the flags of kubeup apply.
+type applyOptions struct {
+	file            string
+	dryRun          bool
+	concurrency     int
+	output          string
+	ignorePreflight []string
+	skipPhases      []string
+	acceptHostKeys  bool
+	sshTimeout      time.Duration
+	cacheDir        string
+	skipSmoke       bool
+}
+
+func newApplyCmd(app *App) *cobra.Command {
+	o := &applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE",
+		Short: "Deploy or converge the cluster on its hosts over SSH, then validate it",
+		Long: "Apply connects to every host, checks it (preflight), distributes binaries and\n" +
+			"images, writes every planned file that differs, starts etcd, the control plane,\n" +
+			"kubelet (TLS bootstrapping), kube-proxy, flannel and CoreDNS, and validates the\n" +
+			"cluster with smoke tests. Each phase runs on its hosts in parallel; re-running\n" +
+			"converges. A debug log is written to .kubeup/<cluster>/logs/.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), app) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "", "the cluster spec (required)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "list every change per host and change nothing")
+	f.IntVar(&o.concurrency, "concurrency", phase.DefaultConcurrency, "hosts a phase works on at once")
+	f.StringVarP(&o.output, "output", "o", "text", "progress format: text or json (one event per line)")
+	f.StringSliceVar(&o.ignorePreflight, "ignore-preflight-errors", nil, "preflight checks whose errors become warnings (names, or all)")
+	f.StringSliceVar(&o.skipPhases, "skip-phases", nil, "phases to skip (a name skips its children: etcd skips etcd/start and etcd/wait)")
+	f.BoolVar(&o.acceptHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (a changed key always fails)")
+	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer before apply fails")
+	f.StringVar(&o.cacheDir, "cache", "", "artifact cache (default ~/.cache/kubeup or $KUBEUP_CACHE)")
+	f.BoolVar(&o.skipSmoke, "skip-smoke", false, "validate without the pod smoke tests")
+	return cmd
+}
+
+func (o *applyOptions) run(ctx context.Context, app *App) error {
+	if o.output != "text" && o.output != "json" {
+		return usageError{fmt.Errorf("-o %q: use text or json", o.output)}
+	}
+	c, err := loadValidSpec(app.Err, o.file)
+	if err != nil {
+		return err
+	}
+	dir := state.Dir(o.file, c.Metadata.Name)
+	logFile, err := openDebugLog(dir, "apply")
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	r, err := o.prepare(ctx, app, c, dir, logFile)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return o.execute(ctx, app, r, logFile)
+}
+
+// prepare builds the run: planned files, artifacts and a dialer.
+func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
+	pc, err := plan.ForCluster(dir, c, time.Now(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("plan cluster %s: %w", c.Metadata.Name, err)
+	}
+	root, err := cache.Root(o.cacheDir, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	disp := progress.New(app.Err, progress.Options{Terminal: progress.IsTerminal(app.Err)})
+	m, artDir, err := source.Resolve(ctx, c, source.Options{CacheRoot: root, Progress: disp})
+	if err != nil {
+		return nil, err
+	}
+	red := phase.NewRedactor(pc.Secrets.BootstrapToken(), pc.Secrets.BootstrapTokenSecret, pc.Secrets.EncryptionKey)
+	log := phase.NewDebugLogger(logFile, red)
+	r := phases.NewRun(c, dir, pc, log)
+	r.Artifacts, r.ArtifactsDir = m, artDir
+	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
+	r.Out = app.Out
+	r.Dialer = host.NewDialer(host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log})
+	return r, nil
+}
+
+func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, logFile *os.File) error {
+	sink := phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
+	if o.output == "json" {
+		sink = phase.NewJSONSink(app.Out)
+	}
+	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
+		Sink: sink, Log: r.Log}, phases.Apply()...)
+	if err != nil {
+		return usageError{err}
+	}
+	rep, runErr := runner.Run(ctx, r)
+	for _, w := range r.Warnings() {
+		fmt.Fprintln(app.Err, "warning:", w)
+	}
+	if rep != nil && o.output == "text" {
+		_ = rep.WriteTimings(app.Err)
+	}
+	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
+	if runErr != nil {
+		var pe *phases.PreflightError
+		if errors.As(runErr, &pe) {
+			return &ExitError{Code: ExitPreflight, Err: runErr}
+		}
+		return runErr
+	}
+	o.summary(app.Out, r, rep)
+	return nil
+}
+
+func (o *applyOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report) {
+	if o.output == "json" {
+		return
+	}
+	switch {
+	case o.dryRun:
+		fmt.Fprintf(w, "dry run: %d changes planned, nothing changed\n", rep.Changes())
+	case rep.Changes() == 0:
+		fmt.Fprintf(w, "cluster %s: nothing changed, everything is as the spec says\n", r.Cluster.Metadata.Name)
+	default:
+		fmt.Fprintf(w, "cluster %s is ready (%d changes)\n  export KUBECONFIG=%s\n  kubectl get nodes\n",
+			r.Cluster.Metadata.Name, rep.Changes(), phases.AdminKubeconfigPath(r.StateDir))
+	}
+}
+
+// openDebugLog creates STATE/logs/CMD-TIME.log (0600): kubeup always
+// writes a debug log, with secrets redacted.
+func openDebugLog(dir, cmd string) (*os.File, error) {
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(logs, 0o700); err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	name := filepath.Join(logs, fmt.Sprintf("%s-%s.log", cmd, time.Now().Format("20060102-150405")))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,518 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
+	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// DefaultTimeout bounds connecting to a host and how long a connected host
+// may stop answering before its operations fail.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultMaxSessions is how many commands run at once on one SSH
+// connection. OpenSSH allows 10 sessions per connection (MaxSessions); one
+// more is kept for SFTP.
+const DefaultMaxSessions = 8
+
+// DialOptions says how a Dialer reaches hosts.
+type DialOptions struct {
+	// Timeout bounds the TCP connect and the SSH handshake, and how long a
+	// connected host may go without answering keepalives before every
+	// operation on it fails (default DefaultTimeout).
+	Timeout time.Duration
+	// KnownHostsPath is the known_hosts file for hosts whose
+	// ssh.knownHostsPath is empty (the state directory's known_hosts).
+	KnownHostsPath string
+	// AcceptNewHostKeys appends unknown host keys to the known_hosts file
+	// instead of failing. A changed key always fails.
+	AcceptNewHostKeys bool
+	// AgentSocket is the ssh-agent socket (SSH_AUTH_SOCK), used when a
+	// host's key file does not exist or needs a passphrase; empty: no agent.
+	AgentSocket string
+	// HomeDir expands "~" in key paths (default os.UserHomeDir).
+	HomeDir string
+	// MaxSessions limits concurrent commands per host (default
+	// DefaultMaxSessions).
+	MaxSessions int
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Dialer connects to hosts. It keeps one connection per bastion, shared by
+// the hosts behind it, until Close.
+type Dialer struct {
+	opts DialOptions
+	log  *slog.Logger
+	khMu sync.Mutex // serialises appends to known_hosts files
+
+	mu    sync.Mutex
+	jumps map[string]*jumpConn
+}
+
+// NewDialer returns a Dialer with o's empty fields defaulted.
+func NewDialer(o DialOptions) *Dialer {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Dialer{opts: o, log: log, jumps: map[string]*jumpConn{}}
+}
+
+// target is one SSH endpoint being dialled: a host or a bastion.
+type target struct {
+	host       string // the spec host name
+	user       string
+	addr       string // host:port
+	bastion    bool   // this endpoint is the host's bastion
+	via        string // the bastion's address when dialled through one
+	keyPath    string // expanded
+	knownHosts string
+}
+
+// label names the endpoint in messages.
+func (t target) label() string {
+	switch {
+	case t.bastion:
+		return fmt.Sprintf("bastion %s (for host %s)", t.addr, t.host)
+	case t.via != "":
+		return fmt.Sprintf("host %s (%s via bastion %s)", t.host, t.addr, t.via)
+	}
+	return fmt.Sprintf("host %s (%s)", t.host, t.addr)
+}
+
+// Dial connects to h: over SSH, or locally when h.Address is localhost.
+// When the SSH user is not root it checks that sudo works without a
+// password.
+func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
+	if h.IsLocal() {
+		return NewLocal(h.Name), nil
+	}
+	t := d.target(h)
+	a, err := d.auth(t)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	client, err := d.connect(ctx, h, t, a)
+	if err != nil {
+		return nil, err
+	}
+	sh := d.newSSHHost(t, client)
+	if sh.sudo {
+		if _, _, err := sh.Exec(ctx, "true"); err != nil {
+			sh.Close()
+			return nil, fmt.Errorf("%s: check sudo: %w", t.label(), err)
+		}
+	}
+	d.log.Debug("connected", "host", h.Name, "addr", t.addr, "user", t.user, "auth", a.desc, "via", t.via)
+	return sh, nil
+}
+
+func (d *Dialer) target(h spec.Host) target {
+	port := h.SSH.Port
+	if port == 0 {
+		port = spec.DefaultSSHPort
+	}
+	user := h.SSH.User
+	if user == "" {
+		user = spec.DefaultSSHUser
+	}
+	kh := h.SSH.KnownHostsPath
+	if kh == "" {
+		kh = d.opts.KnownHostsPath
+	}
+	return target{
+		host: h.Name, user: user, addr: net.JoinHostPort(h.Address, strconv.Itoa(port)),
+		keyPath: d.expand(h.SSH.KeyPath), knownHosts: d.expand(kh),
+	}
+}
+
+// connect dials t directly or through h's bastion and does the handshake.
+func (d *Dialer) connect(ctx context.Context, h spec.Host, t target, a *authMethod) (*ssh.Client, error) {
+	var conn net.Conn
+	var err error
+	if h.SSH.ProxyJump != "" {
+		conn, err = d.dialViaJump(ctx, h, &t, a)
+	} else {
+		conn, err = d.dialTCP(ctx, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.handshake(ctx, conn, t, a)
+}
+
+func (d *Dialer) dialTCP(ctx context.Context, t target) (net.Conn, error) {
+	nd := net.Dialer{Timeout: d.opts.Timeout, KeepAlive: 15 * time.Second}
+	conn, err := nd.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		return nil, dialErr(ctx, t, err)
+	}
+	return conn, nil
+}
+
+// handshake runs the SSH handshake on conn, bounded by the timeout, and
+// turns host key, authentication and protocol failures into clear errors.
+func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t target, a *authMethod) (*ssh.Client, error) {
+	keys, err := d.hostKeys(t)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	cfg := &ssh.ClientConfig{
+		User:              t.user,
+		Auth:              a.methods,
+		HostKeyCallback:   keys.callback,
+		HostKeyAlgorithms: keys.algorithms(t.addr),
+		ClientVersion:     "SSH-2.0-kubeup",
+	}
+	hctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+	defer cancel()
+	stop := context.AfterFunc(hctx, func() { conn.Close() })
+	c, chans, reqs, err := ssh.NewClientConn(conn, t.addr, cfg)
+	if !stop() {
+		if err == nil {
+			c.Close()
+		}
+		return nil, dialErr(hctx, t, context.DeadlineExceeded)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, handshakeErr(t, a, keys.failed, err)
+	}
+	return ssh.NewClient(c, chans, reqs), nil
+}
+
+// expand replaces a leading "~" with the home directory.
+func (d *Dialer) expand(p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	home := d.opts.HomeDir
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return home + p[1:]
+}
+
+// Close closes the bastion connections. Hosts are closed by their own
+// Close.
+func (d *Dialer) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for k, j := range d.jumps {
+		j.ka.stop()
+		errs = append(errs, j.client.Close())
+		delete(d.jumps, k)
+	}
+	return errors.Join(errs...)
+}
+
+// sshHost is a Host reached over one SSH connection.
+type sshHost struct {
+	t        target
+	client   *ssh.Client
+	sudo     bool
+	ka       *keepalive
+	sessions chan struct{}
+
+	sftpMu sync.Mutex
+	sftpc  *sftp.Client
+}
+
+func (d *Dialer) newSSHHost(t target, c *ssh.Client) *sshHost {
+	return &sshHost{
+		t: t, client: c, sudo: t.user != "root",
+		ka:       startKeepalive(c, t.addr, d.opts.Timeout),
+		sessions: make(chan struct{}, d.opts.MaxSessions),
+	}
+}
+
+// Name implements Host.
+func (h *sshHost) Name() string { return h.t.host }
+
+// Exec implements Host. Cancelling ctx returns at once: Exec asks sshd
+// to kill the command and closes the session (sshd honours the signal
+// only for non-root users; a root command runs to its end, holding a
+// session slot until then).
+func (h *sshHost) Exec(ctx context.Context, cmd string, opts ...ExecOption) ([]byte, []byte, error) {
+	c := newExecConfig(opts)
+	op := "exec " + describeCmd(cmdForErrors(cmd, c))
+	if err := h.acquire(ctx); err != nil {
+		return nil, nil, h.connErr(op, err)
+	}
+	sess, err := h.client.NewSession()
+	if err != nil {
+		<-h.sessions
+		return nil, nil, h.connErr(op, err)
+	}
+	o := newOutputs(c)
+	g := &gate{}
+	sess.Stdin, sess.Stdout, sess.Stderr = g.reader(c.stdin), g.writer(o.stdout), g.writer(o.stderr)
+	if err := sess.Start(asRoot(cmd, h.sudo)); err != nil {
+		sess.Close()
+		<-h.sessions
+		return nil, nil, h.connErr(op, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- sess.Wait()
+		sess.Close()
+		<-h.sessions
+	}()
+	select {
+	case err = <-done:
+		return o.stdoutBytes(), o.err.Bytes(), h.execErr(op, cmdForErrors(cmd, c), err, o.err.Bytes())
+	case <-ctx.Done():
+		g.cut()
+		_ = sess.Signal(ssh.SIGKILL)
+		_ = sess.Close()
+		return nil, nil, fmt.Errorf("%s: %w", op, context.Cause(ctx))
+	}
+}
+
+// acquire takes one of the host's session slots.
+func (h *sshHost) acquire(ctx context.Context) error {
+	select {
+	case h.sessions <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (h *sshHost) execErr(op, cmd string, err error, stderr []byte) error {
+	if err == nil {
+		return nil
+	}
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitStatus()
+		if ee.Signal() != "" {
+			code = -1
+			stderr = append(stderr, "\nkilled by signal "+ee.Signal()...)
+		}
+		return exitErr(h.t.host, h.t.user, h.sudo, cmd, code, stderr)
+	}
+	return h.connErr(op, err)
+}
+
+// exitErr builds the error of a command that exited with code.
+func exitErr(host, user string, sudo bool, cmd string, code int, stderr []byte) error {
+	if sudo {
+		if se := sudoFailure(host, user, code, stderr); se != nil {
+			return se
+		}
+	}
+	return &ExitError{Host: host, Cmd: cmd, Code: code, Stderr: tail(stderr)}
+}
+
+// connErr wraps a transport failure, preferring the keepalive's verdict
+// when the host stopped answering.
+func (h *sshHost) connErr(op string, err error) error {
+	if dead := h.ka.err(); dead != nil {
+		return fmt.Errorf("%s: %w", op, dead)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Upload implements Host: SFTP to path.tmp-XXXX and a rename as root;
+// as another user, SFTP to /tmp and a sudo script that moves the file
+// beside path, sets owner and mode and renames it.
+func (h *sshHost) Upload(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
+	if err := checkPath(p); err != nil {
+		return err
+	}
+	var err error
+	if h.sudo {
+		err = h.uploadSudo(ctx, r, p, mode)
+	} else {
+		err = h.uploadRoot(ctx, r, p, mode)
+	}
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", p, err)
+	}
+	return nil
+}
+
+func (h *sshHost) uploadRoot(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
+	c, err := h.sftp()
+	if err != nil {
+		return err
+	}
+	if err := c.MkdirAll(path.Dir(p)); err != nil {
+		return h.connErr("mkdir "+path.Dir(p), err)
+	}
+	tmp := tmpName(p)
+	if err := h.sftpWrite(ctx, c, tmp, r, mode); err != nil {
+		_ = c.Remove(tmp)
+		return err
+	}
+	if err := c.PosixRename(tmp, p); err != nil {
+		_ = c.Remove(tmp)
+		return h.connErr("rename "+tmp, err)
+	}
+	return nil
+}
+
+func (h *sshHost) uploadSudo(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
+	c, err := h.sftp()
+	if err != nil {
+		return err
+	}
+	src := tmpName("/tmp/.kubeup-upload")
+	if err := h.sftpWrite(ctx, c, src, r, 0o600); err != nil {
+		_ = c.Remove(src)
+		return err
+	}
+	if _, _, err := h.Exec(ctx, moveScript(src, tmpName(p), p, mode)); err != nil {
+		_ = c.Remove(src)
+		return err
+	}
+	return nil
+}
+
+// sftpWrite creates name exclusively with mode (set before any content is
+// written) and copies r into it.
+func (h *sshHost) sftpWrite(ctx context.Context, c *sftp.Client, name string, r io.Reader, mode fs.FileMode) error {
+	f, err := c.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return h.connErr("create "+name, err)
+	}
+	defer f.Close()
+	if err := f.Chmod(mode); err != nil {
+		return h.connErr("chmod "+name, err)
+	}
+	if _, err := io.Copy(f, ctxReader{ctx: ctx, r: r}); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("write %s: %w", name, context.Cause(ctx))
+		}
+		return h.connErr("write "+name, err)
+	}
+	if err := f.Close(); err != nil {
+		return h.connErr("close "+name, err)
+	}
+	return nil
+}
+
+// sftp returns the host's SFTP client, opening it on first use.
+func (h *sshHost) sftp() (*sftp.Client, error) {
+	h.sftpMu.Lock()
+	defer h.sftpMu.Unlock()
+	if h.sftpc != nil {
+		return h.sftpc, nil
+	}
+	c, err := sftp.NewClient(h.client, sftp.UseConcurrentWrites(true))
+	if err != nil {
+		return nil, h.connErr("start sftp (is the sftp subsystem enabled in sshd_config?)", err)
+	}
+	h.sftpc = c
+	return c, nil
+}
+
+// WriteFile implements Host.
+func (h *sshHost) WriteFile(ctx context.Context, f hostfile.File) error { return writeFile(ctx, h, f) }
+
+// ReadFile implements Host.
+func (h *sshHost) ReadFile(ctx context.Context, p string) ([]byte, error) {
+	return readVia(ctx, h, p)
+}
+
+// SHA256 implements Host.
+func (h *sshHost) SHA256(ctx context.Context, p string) (string, error) {
+	return sha256Via(ctx, h, p)
+}
+
+// Close implements Host.
+func (h *sshHost) Close() error {
+	h.ka.stop()
+	h.sftpMu.Lock()
+	if h.sftpc != nil {
+		h.sftpc.Close()
+		h.sftpc = nil
+	}
+	h.sftpMu.Unlock()
+	if err := h.client.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("close %s: %w", h.t.label(), err)
+	}
+	return nil
+}
+
+// gate cuts a command's stdin and outputs off from the caller once Exec
+// has returned early, since the session's copy goroutines may still run.
+type gate struct {
+	mu  sync.Mutex
+	off bool
+}
+
+func (g *gate) cut() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.off = true
+}
+
+func (g *gate) isOff() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.off
+}
+
+func (g *gate) reader(r io.Reader) io.Reader {
+	if r == nil {
+		return nil
+	}
+	return gatedReader{g: g, r: r}
+}
+
+func (g *gate) writer(w io.Writer) io.Writer { return gatedWriter{g: g, w: w} }
+
+type gatedReader struct {
+	g *gate
+	r io.Reader
+}
+
+func (r gatedReader) Read(p []byte) (int, error) {
+	if r.g.isOff() {
+		return 0, io.EOF
+	}
+	return r.r.Read(p)
+}
+
+type gatedWriter struct {
+	g *gate
+	w io.Writer
+}
+
+// Write holds the gate's lock so that nothing is written after cut.
+func (w gatedWriter) Write(p []byte) (int, error) {
+	w.g.mu.Lock()
+	defer w.g.mu.Unlock()
+	if w.g.off {
+		return len(p), nil
+	}
+	return w.w.Write(p)
+}

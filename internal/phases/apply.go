@@ -1,0 +1,69 @@
+package phases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+)
+
+// Apply returns apply's phases in order. Phases without a host selector
+// run once on this machine (connect, node approval, validation).
+func Apply() []phase.Phase[*Run] {
+	all := (*Run).allHosts
+	return []phase.Phase[*Run]{
+		{Name: "connect", Run: connect},
+		{Name: "facts", Hosts: all, Run: gatherFacts},
+		{Name: "preflight", Hosts: all, Run: runPreflight},
+		{Name: "os", Hosts: all, Run: setupOS},
+		{Name: "distribute", Hosts: all, Run: distribute},
+		{Name: "files", Hosts: all, Run: writeFiles},
+		{Name: "kernel", Hosts: all, Run: kernelSetup},
+		{Name: "containerd", Hosts: all, Run: configureContainerd},
+		{Name: "etcd/start", Hosts: (*Run).etcdHosts, Run: startEtcd},
+		{Name: "etcd/wait", Hosts: (*Run).etcdHosts, Run: waitEtcd},
+		{Name: "control-plane", Hosts: (*Run).controlPlaneHosts, Run: startControlPlane, Concurrency: 1},
+		{Name: "addons/bootstrap", Hosts: (*Run).firstControlPlane, Run: addons(clusterAddons())},
+		{Name: "kubelet", Hosts: all, Run: startKubelet},
+		{Name: "network", Hosts: all, Run: startNetwork},
+		{Name: "nodes/approve", Run: approveNodes},
+		{Name: "nodes/roles", Run: markNodes},
+		{Name: "addons/dns", Hosts: (*Run).firstControlPlane, Run: addons(dnsAddons())},
+		{Name: "kubeconfig", Run: writeKubeconfig},
+		{Name: "validate", Run: validateCluster},
+	}
+}
+
+func addons(names []string) func(context.Context, *Run, *phase.Step) error {
+	return func(ctx context.Context, _ *Run, s *phase.Step) error { return applyAddons(ctx, s, names) }
+}
+
+// connect dials every host at once (one connection each, reused by every
+// later phase) and reports every host that failed.
+func connect(ctx context.Context, r *Run, s *phase.Step) error {
+	if r.Dialer == nil {
+		return errors.New("no dialer configured")
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.Cluster.Spec.Hosts))
+	for i, h := range r.Cluster.Spec.Hosts {
+		if r.Host(h.Name) != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hh, err := r.Dialer.Dial(ctx, h)
+			if err != nil {
+				errs[i] = fmt.Errorf("connect to %s: %w", h.Name, err)
+				return
+			}
+			r.SetHost(h.Name, host.WithLog(hh, s.Log().With("host", h.Name)))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,215 @@
+package phases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"kubeup.dev/kubeup/internal/atomicfile"
+	"kubeup.dev/kubeup/internal/csrapprove"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/kubeconfig"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/verify"
+)
+
+// AdminKubeconfigPath is where apply keeps the admin kubeconfig locally.
+func AdminKubeconfigPath(stateDir string) string { return filepath.Join(stateDir, "admin.conf") }
+
+// Client returns a clientset for the cluster as its admin, from this
+// machine through the API server endpoint.
+func (r *Run) Client() (kubernetes.Interface, error) {
+	b, err := kubeconfig.Admin(r.Cluster, r.Plan.PKI)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+// writeKubeconfig keeps the admin kubeconfig in the state directory (0600).
+func writeKubeconfig(_ context.Context, r *Run, s *phase.Step) error {
+	b, err := kubeconfig.Admin(r.Cluster, r.Plan.PKI)
+	if err != nil {
+		return err
+	}
+	p := AdminKubeconfigPath(r.StateDir)
+	if cur, err := os.ReadFile(p); err == nil && string(cur) == string(b) {
+		return nil
+	}
+	return s.Wet("write "+p, func(host.Host) error { return atomicfile.WriteFile(p, b, 0o600) })
+}
+
+// approveNodes approves each node's kubelet serving certificate request
+// (only for the node's own names and addresses) and waits until every host
+// has one approved.
+func approveNodes(ctx context.Context, r *Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	cs, err := r.Client()
+	if err != nil {
+		return err
+	}
+	return s.Do("approve kubelet serving certificates", func() error {
+		return poll(ctx, r.Waits.Nodes, func(ctx context.Context) (bool, string) {
+			res, err := csrapprove.ApproveServing(ctx, cs, r.Cluster.Spec.Hosts)
+			if err != nil {
+				return false, err.Error()
+			}
+			for name, why := range res.Refused {
+				s.Log().Warn("refused serving certificate request", "csr", name, "reason", why)
+			}
+			missing, err := hostsWithoutServingCert(ctx, cs, r.Cluster.Spec.Hosts)
+			if err != nil {
+				return false, err.Error()
+			}
+			if len(missing) > 0 {
+				return false, "no approved serving certificate for " + strings.Join(missing, ", ") + " (is kubelet running there? journalctl -u kubelet)"
+			}
+			return true, ""
+		})
+	})
+}
+
+func hostsWithoutServingCert(ctx context.Context, cs kubernetes.Interface, hosts []spec.Host) ([]string, error) {
+	list, err := cs.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, csr := range list.Items {
+		if csr.Spec.SignerName == "kubernetes.io/kubelet-serving" && len(csr.Status.Certificate) > 0 {
+			have[strings.TrimPrefix(csr.Spec.Username, "system:node:")] = true
+		}
+	}
+	var missing []string
+	for _, h := range hosts {
+		if !have[h.Name] {
+			missing = append(missing, h.Name)
+		}
+	}
+	return missing, nil
+}
+
+const (
+	controlPlaneRole = "node-role.kubernetes.io/control-plane"
+	workerRole       = "node-role.kubernetes.io/worker"
+)
+
+// markNodes labels control-plane and worker nodes and taints control-plane
+// nodes that are not also workers, patching only what is missing.
+func markNodes(ctx context.Context, r *Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	cs, err := r.Client()
+	if err != nil {
+		return err
+	}
+	for _, h := range r.Cluster.Spec.Hosts {
+		if err := markNode(ctx, cs, s, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func markNode(ctx context.Context, cs kubernetes.Interface, s *phase.Step, h spec.Host) error {
+	n, err := cs.CoreV1().Nodes().Get(ctx, h.Name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("node %s: %w", h.Name, err)
+	}
+	labels := map[string]string{}
+	for _, l := range roleLabels(h) {
+		if _, ok := n.Labels[l]; !ok {
+			labels[l] = ""
+		}
+	}
+	taint := corev1.Taint{Key: controlPlaneRole, Effect: corev1.TaintEffectNoSchedule}
+	needTaint := h.HasRole(spec.RoleControlPlane) && !h.HasRole(spec.RoleWorker) &&
+		!slices.ContainsFunc(n.Spec.Taints, func(t corev1.Taint) bool { return t.MatchTaint(&taint) })
+	if len(labels) > 0 {
+		err := s.Wet(fmt.Sprintf("label node %s %v", h.Name, keys(labels)), func(host.Host) error {
+			return patchNode(ctx, cs, h.Name, map[string]any{"metadata": map[string]any{"labels": labels}})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !needTaint {
+		return nil
+	}
+	return s.Wet("taint node "+h.Name+" "+controlPlaneRole+":NoSchedule", func(host.Host) error {
+		n.Spec.Taints = append(n.Spec.Taints, taint)
+		_, err := cs.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
+}
+
+func roleLabels(h spec.Host) []string {
+	var out []string
+	if h.HasRole(spec.RoleControlPlane) {
+		out = append(out, controlPlaneRole)
+	}
+	if h.HasRole(spec.RoleWorker) {
+		out = append(out, workerRole)
+	}
+	return out
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func patchNode(ctx context.Context, cs kubernetes.Interface, name string, patch map[string]any) error {
+	b, err := json.Marshal(patch)
+	if err != nil {
+		return err
+	}
+	_, err = cs.CoreV1().Nodes().Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{})
+	return err
+}
+
+// validateCluster runs the checks of package verify and fails when any
+// fails.
+func validateCluster(ctx context.Context, r *Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	cs, err := r.Client()
+	if err != nil {
+		return err
+	}
+	rep := verify.Cluster(ctx, cs, r.Cluster, verify.Options{
+		Timeout: r.Waits.Nodes, Smoke: !r.SkipSmoke, SmokeImage: r.smokeImage(), Out: r.Out})
+	return rep.Err()
+}
+
+func (r *Run) smokeImage() string {
+	for _, a := range r.Artifacts.Artifacts {
+		if a.Name == "smoke" && a.Image != "" {
+			return a.Image
+		}
+	}
+	return ""
+}

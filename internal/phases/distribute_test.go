@@ -1,0 +1,81 @@
+package phases
+
+import (
+	"strings"
+	"testing"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
+)
+
+func TestDistributeUploadsOnceAndLinksTheRest(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`^mkdir -p .* && ln -f `, host.Reply{})
+	}
+	if _, err := runPhases(t, r, false, "distribute"); err != nil {
+		t.Fatal(err)
+	}
+	cp := fakes["node1"]
+	var uploads, links int
+	for _, c := range cp.Calls() {
+		switch {
+		case c.Op == host.OpUpload:
+			uploads++
+		case c.Op == host.OpExec && strings.Contains(c.Cmd, "ln -f"):
+			links++
+		}
+	}
+	// node1 needs 6 Kubernetes commands (one content), etcd, etcdctl,
+	// flanneld and the flannel CNI plugin.
+	if uploads != 5 || links != 5 {
+		t.Errorf("node1: %d uploads and %d links, want 5 and 5", uploads, links)
+	}
+	if _, ok := cp.File("/opt/cni/bin/flannel"); !ok {
+		t.Error("flannel CNI plugin not under /opt/cni/bin")
+	}
+	if _, ok := fakes["node2"].File(layout.Binary("etcd")); ok {
+		t.Error("a worker received etcd")
+	}
+	if _, ok := fakes["node2"].File(layout.Binary("kube-apiserver")); ok {
+		t.Error("a worker received kube-apiserver")
+	}
+}
+
+func TestDistributeSkipsMatchingChecksums(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`^mkdir -p .* && ln -f `, host.Reply{})
+	}
+	if _, err := runPhases(t, r, false, "distribute"); err != nil {
+		t.Fatal(err)
+	}
+	// The fake does not run ln: give every linked name its content.
+	for _, f := range fakes {
+		for _, c := range f.Calls() {
+			if c.Op == host.OpUpload {
+				for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"} {
+					if strings.Contains(string(c.Data), "multi-call") {
+						f.SetFile(layout.Binary(name), c.Data, 0o755)
+					}
+				}
+			}
+		}
+	}
+	rep, err := runPhases(t, r, false, "distribute")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changes() != 0 {
+		t.Fatalf("second distribute changed %v", rep.ChangesByHost())
+	}
+}
+
+func TestDistributeNamesMissingArtifact(t *testing.T) {
+	r, _ := testRun(t)
+	r.Artifacts.Artifacts = r.Artifacts.Artifacts[1:] // drop kube-apiserver
+	_, err := runPhases(t, r, false, "distribute")
+	if err == nil || !strings.Contains(err.Error(), "lack binary kube-apiserver") || !strings.Contains(err.Error(), "node1") {
+		t.Fatalf("want an error naming the binary and host, got %v", err)
+	}
+}

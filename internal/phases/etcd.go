@@ -1,0 +1,43 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/phase"
+)
+
+// startEtcd starts (or restarts, when its files changed) etcd without
+// waiting: the members of a new cluster become ready together.
+func startEtcd(ctx context.Context, r *Run, s *phase.Step) error {
+	return startUnitsNoBlock(ctx, r, s, "etcd")
+}
+
+// etcdHealthCmd asks the local member for its health with the
+// healthcheck client certificate.
+func etcdHealthCmd() string {
+	return fmt.Sprintf("%s --endpoints=https://127.0.0.1:2379 --cacert=%s --cert=%s --key=%s --command-timeout=5s endpoint health",
+		layout.Binary("etcdctl"), layout.EtcdCACert, layout.EtcdHealthcheckClientCert, layout.EtcdHealthcheckClientKey)
+}
+
+// waitEtcd waits until the host's etcd member reports healthy.
+func waitEtcd(ctx context.Context, r *Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	return s.Do("wait for etcd to be healthy", func() error {
+		err := poll(ctx, r.Waits.Etcd, func(ctx context.Context) (bool, string) {
+			out, stderr, err := s.Host().Exec(ctx, etcdHealthCmd())
+			if err != nil {
+				return false, strings.TrimSpace(string(stderr) + string(out))
+			}
+			return strings.Contains(string(out), "is healthy"), string(out)
+		})
+		if err != nil {
+			return fmt.Errorf("etcd: %w\nlast lines of its journal:\n%s", err, journalTail(ctx, s.Host(), "etcd", 20))
+		}
+		return nil
+	})
+}

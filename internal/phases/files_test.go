@@ -1,0 +1,96 @@
+package phases
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
+)
+
+func TestFilesWritesOnceThenNothing(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`^systemctl daemon-reload$`, host.Reply{})
+	}
+	rep, err := runPhases(t, r, false, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := len(r.hostFiles("node1").Files)
+	if got := len(fakes["node1"].Paths()); got != planned {
+		t.Fatalf("node1 has %d files, plan has %d", got, planned)
+	}
+	if !slices.Contains(fakes["node1"].Commands(), "systemctl daemon-reload") {
+		t.Error("units were written without a daemon-reload")
+	}
+	if rep.Changes() == 0 {
+		t.Fatal("first run reported no changes")
+	}
+	ff, _ := fakes["node1"].File(layout.CAKey)
+	if ff.Mode != 0o600 {
+		t.Errorf("ca.key mode %o", ff.Mode)
+	}
+	if _, ok := fakes["node2"].File(layout.CAKey); ok {
+		t.Error("worker node2 received the CA key")
+	}
+	r2 := *r
+	r2.changed = map[string]map[string]bool{}
+	rep, err = runPhases(t, &r2, false, "files")
+	if err != nil || rep.Changes() != 0 {
+		t.Fatalf("second run: %d changes, %v", rep.Changes(), err)
+	}
+}
+
+func TestFilesDryRunChangesNothing(t *testing.T) {
+	r, fakes := testRun(t)
+	rep, err := runPhases(t, r, true, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fakes["node1"].Paths()) != 0 || fakes["node1"].Changed() {
+		t.Fatal("dry run wrote files")
+	}
+	var listed []string
+	for _, hc := range rep.ChangesByHost() {
+		if hc.Host == "node2" {
+			listed = hc.Changes
+		}
+	}
+	if len(listed) == 0 || !strings.Contains(strings.Join(listed, "\n"), "write "+layout.KubeletConfig) {
+		t.Fatalf("dry run did not list node2's kubelet config: %v", listed)
+	}
+}
+
+func TestFilesRewritesOnlyWhatDiffers(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`^systemctl daemon-reload$`, host.Reply{})
+	}
+	if _, err := runPhases(t, r, false, "files"); err != nil {
+		t.Fatal(err)
+	}
+	fakes["node2"].SetFile(layout.KubeletConfig, []byte("edited by hand"), 0o644)
+	r.changed = map[string]map[string]bool{}
+	rep, err := runPhases(t, r, false, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changes() != 1 || !r.anyChanged("node2", layout.KubeletConfig) {
+		t.Fatalf("want exactly node2's kubelet config rewritten, got %v", rep.ChangesByHost())
+	}
+}
+
+func TestUnitDepsFollowReferences(t *testing.T) {
+	r, _ := testRun(t)
+	deps := r.unitDeps("node2", "kubelet")
+	for _, want := range []string{layout.Unit("kubelet"), layout.KubeletConfig, layout.CACert, layout.BootstrapKubeletConf, layout.Binary("kubelet")} {
+		if !slices.Contains(deps, want) {
+			t.Errorf("kubelet deps lack %s: %v", want, deps)
+		}
+	}
+	if slices.Contains(deps, layout.Unit("kube-proxy")) {
+		t.Error("kubelet depends on kube-proxy's unit")
+	}
+}

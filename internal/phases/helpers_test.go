@@ -1,0 +1,105 @@
+package phases
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// withFS answers remoteFiles' checksum loop from the fake's own files, the
+// way the shell loop would on a real host.
+func withFS(f *host.Fake) *host.Fake {
+	return f.OnFunc(`^for p in`, func(cmd string, _ []byte) host.Reply {
+		head, _, _ := strings.Cut(strings.TrimPrefix(cmd, "for p in "), "; do")
+		var out strings.Builder
+		for _, p := range strings.Fields(head) {
+			p = strings.Trim(p, "'")
+			if ff, ok := f.File(p); ok {
+				sum := sha256.Sum256(ff.Content)
+				fmt.Fprintf(&out, "%s %o %s\n", hex.EncodeToString(sum[:]), ff.Mode.Perm(), p)
+			}
+		}
+		return host.Reply{Stdout: out.String()}
+	})
+}
+
+// testRun returns a Run for the example spec (node1 control plane, etcd and
+// worker; node2 and node3 workers) with fake hosts and a small artifact set.
+func testRun(t *testing.T) (*Run, map[string]*host.Fake) {
+	t.Helper()
+	c, err := spec.Parse(spec.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pc, err := plan.ForCluster(dir, c, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRun(c, dir, pc, nil)
+	r.Artifacts, r.ArtifactsDir = testArtifacts(t)
+	fakes := map[string]*host.Fake{}
+	for _, h := range c.Spec.Hosts {
+		f := withFS(host.NewFake(h.Name))
+		fakes[h.Name] = f
+		r.SetHost(h.Name, f)
+	}
+	return r, fakes
+}
+
+// testArtifacts writes fake binaries: the Kubernetes commands share one
+// content, like the multi-call binary.
+func testArtifacts(t *testing.T) (*manifest.Manifest, string) {
+	t.Helper()
+	dir := t.TempDir()
+	m := &manifest.Manifest{KubernetesVersion: "v1.34.4", Arch: "amd64"}
+	add := func(name, content string) {
+		p := filepath.Join(dir, "bin", filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(content))
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: name, Kind: manifest.KindBinary, Version: "v1",
+			Path: "bin/" + name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content))})
+	}
+	for _, n := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"} {
+		add(n, "multi-call kubernetes")
+	}
+	for _, n := range []string{"etcd", "etcdctl", "flanneld", "cni/flannel"} {
+		add(n, "binary "+n)
+	}
+	return m, dir
+}
+
+// runPhases runs the named phases of Apply with the real runner.
+func runPhases(t *testing.T, r *Run, dryRun bool, names ...string) (*phase.Report, error) {
+	t.Helper()
+	var ps []phase.Phase[*Run]
+	for _, p := range Apply() {
+		for _, n := range names {
+			if p.Name == n {
+				ps = append(ps, p)
+			}
+		}
+	}
+	runner, err := phase.New(phase.Options{DryRun: dryRun}, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runner.Run(context.Background(), r)
+}

@@ -1,0 +1,260 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// Finding is one preflight problem on a host.
+type Finding struct {
+	Check   string // name usable with --ignore-preflight-errors
+	Message string // what is wrong and how to fix it
+	Warning bool
+}
+
+func (f Finding) String() string {
+	kind := "error"
+	if f.Warning {
+		kind = "warning"
+	}
+	return fmt.Sprintf("[%s] %s: %s", f.Check, kind, f.Message)
+}
+
+// PreflightError lists the failed checks of one host; apply exits with
+// code 4 when it sees one.
+type PreflightError struct {
+	Host     string
+	Findings []Finding
+}
+
+func (e *PreflightError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "preflight checks failed on %s:", e.Host)
+	for _, f := range e.Findings {
+		b.WriteString("\n  " + f.String())
+	}
+	b.WriteString("\n  (to go on anyway: --ignore-preflight-errors=" + e.names() + ")")
+	return b.String()
+}
+
+func (e *PreflightError) names() string {
+	var n []string
+	for _, f := range e.Findings {
+		if !slices.Contains(n, f.Check) {
+			n = append(n, f.Check)
+		}
+	}
+	return strings.Join(n, ",")
+}
+
+// maxClockSkew is the largest clock difference etcd and certificates
+// tolerate comfortably.
+const maxClockSkew = 5 * time.Second
+
+type check func(r *Run, h spec.Host, f *Facts) []Finding
+
+// checks are kubeadm's preflight checks adapted to kubeup.
+func checks() []check {
+	return []check{checkPrivileges, checkSystemd, checkArch, checkCommands, checkKernel, checkSwap,
+		checkPorts, checkCNIPlugins, checkHostname, checkEtcdData, checkClusterMark, checkClock, checkCgroup}
+}
+
+// runPreflight evaluates every check for one host and fails with a
+// *PreflightError unless every error is ignored.
+func runPreflight(_ context.Context, r *Run, s *phase.Step) error {
+	h := r.specHost(s.HostName())
+	f := r.Facts(h.Name)
+	if f == nil {
+		return fmt.Errorf("no facts for host %s: run the facts phase first", h.Name)
+	}
+	var errs []Finding
+	for _, c := range checks() {
+		for _, fd := range c(r, h, f) {
+			if fd.Warning || r.ignored(fd.Check) {
+				fd.Warning = true
+				r.warn(h.Name, fd)
+				continue
+			}
+			errs = append(errs, fd)
+		}
+	}
+	if len(errs) > 0 {
+		return &PreflightError{Host: h.Name, Findings: errs}
+	}
+	return nil
+}
+
+func (r *Run) ignored(name string) bool {
+	for _, n := range r.IgnorePreflight {
+		if strings.EqualFold(n, "all") || strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func fail(check, format string, args ...any) []Finding {
+	return []Finding{{Check: check, Message: fmt.Sprintf(format, args...)}}
+}
+
+func warnf(check, format string, args ...any) []Finding {
+	return []Finding{{Check: check, Message: fmt.Sprintf(format, args...), Warning: true}}
+}
+
+func checkPrivileges(_ *Run, _ spec.Host, f *Facts) []Finding {
+	if f.EffectiveUID != 0 {
+		return fail("Privileges", "commands run as uid %d, not root: use ssh.user root or a user with password-less sudo", f.EffectiveUID)
+	}
+	return nil
+}
+
+func checkSystemd(_ *Run, _ spec.Host, f *Facts) []Finding {
+	if f.Systemd == "" {
+		return fail("Systemd", "systemd was not found: kubeup runs every component as a systemd unit")
+	}
+	return nil
+}
+
+func checkArch(r *Run, _ spec.Host, f *Facts) []Finding {
+	if r.Artifacts != nil && r.Artifacts.Arch != "" && f.Architecture() != r.Artifacts.Arch {
+		return fail("Arch", "host is %s but the artifacts are for %s", f.Architecture(), r.Artifacts.Arch)
+	}
+	return nil
+}
+
+func checkCommands(_ *Run, _ spec.Host, f *Facts) []Finding {
+	var out []Finding
+	var missing []string
+	for _, c := range requiredCommands {
+		if !f.Commands[c] {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		out = fail("Commands", "missing %s: install them (Debian: apt-get install containerd iptables iproute2 mount util-linux coreutils tar)", strings.Join(missing, ", "))
+	}
+	for _, c := range optionalCommands {
+		if !f.Commands[c] {
+			out = append(out, warnf("Commands", "%s is missing (kubectl port-forward and conntrack cleanup need it)", c)...)
+		}
+	}
+	return out
+}
+
+func checkKernel(r *Run, _ spec.Host, f *Facts) []Finding {
+	need := []string{"overlay", "br_netfilter"}
+	if r.Cluster.Spec.Network.Flannel.Backend == "vxlan" {
+		need = append(need, "vxlan")
+	}
+	var missing []string
+	for _, m := range need {
+		if !f.Modules[m] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) > 0 {
+		return fail("KernelModules", "kernel lacks %s (neither loaded, built in nor loadable): install a kernel with them", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func checkSwap(_ *Run, _ spec.Host, f *Facts) []Finding {
+	if f.Swaps > 0 {
+		return fail("Swap", "swap is on: run swapoff -a and remove swap from /etc/fstab (kubelet refuses to run with swap)")
+	}
+	return nil
+}
+
+// portsFor lists the ports a host's roles need, by component.
+func portsFor(h spec.Host, c *spec.Cluster) map[int]string {
+	ports := map[int]string{10250: "kubelet"}
+	if h.HasRole(spec.RoleControlPlane) {
+		ports[6443], ports[10257], ports[10259] = "kube-apiserver", "kube-controller-manager", "kube-scheduler"
+	}
+	if h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil {
+		ports[2379], ports[2380] = "etcd", "etcd"
+	}
+	return ports
+}
+
+// ours reports whether a listening process is a component kubeup runs
+// (ss shortens process names to 15 characters).
+func ours(process string) bool {
+	return process == "etcd" || strings.HasPrefix(process, "kube-") || process == "kubelet"
+}
+
+func checkPorts(r *Run, h spec.Host, f *Facts) []Finding {
+	var out []Finding
+	ports := portsFor(h, r.Cluster)
+	for _, l := range f.Listeners {
+		comp, needed := ports[l.Port]
+		if needed && !ours(l.Process) {
+			out = append(out, fail(fmt.Sprintf("Port-%d", l.Port), "port %d (%s) is in use by %q: stop it or move it", l.Port, comp, l.Process)...)
+		}
+	}
+	return out
+}
+
+func checkHostname(r *Run, h spec.Host, f *Facts) []Finding {
+	for _, other := range r.Cluster.Spec.Hosts {
+		of := r.Facts(other.Name)
+		if other.Name != h.Name && of != nil && of.Hostname != "" && of.Hostname == f.Hostname {
+			return fail("Hostname", "hostname %q is also the hostname of host %s: give every machine its own hostname (hostnamectl set-hostname)", f.Hostname, other.Name)
+		}
+	}
+	return nil
+}
+
+func checkEtcdData(r *Run, h spec.Host, f *Facts) []Finding {
+	if !h.HasRole(spec.RoleEtcd) || len(f.EtcdData) == 0 || f.ClusterMark == r.Cluster.Metadata.Name {
+		return nil
+	}
+	return fail("EtcdDataDir", "/var/lib/etcd is not empty and not this cluster's: move it away or run kubeup reset on that host")
+}
+
+func checkClusterMark(r *Run, _ spec.Host, f *Facts) []Finding {
+	if f.ClusterMark != "" && f.ClusterMark != r.Cluster.Metadata.Name {
+		return fail("Cluster", "host belongs to kubeup cluster %q: reset it with that cluster's spec first", f.ClusterMark)
+	}
+	return nil
+}
+
+func checkClock(_ *Run, _ spec.Host, f *Facts) []Finding {
+	skew := f.ClockSkew
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew > maxClockSkew {
+		return fail("ClockSkew", "clock differs from this machine's by %s (at most %s): run NTP (systemd-timesyncd or chrony) on every host", skew.Round(time.Millisecond), maxClockSkew)
+	}
+	return nil
+}
+
+func checkCgroup(r *Run, _ spec.Host, f *Facts) []Finding {
+	if f.CgroupFS == "" || f.CgroupV2() {
+		return nil
+	}
+	return warnf("CgroupV1", "cgroup v1 is deprecated in Kubernetes %s: boot with systemd.unified_cgroup_hierarchy=1 when you can", r.Cluster.Spec.KubernetesVersion)
+}
+
+// cniPlugins are the reference plugins flannel's CNI config delegates to.
+var cniPlugins = []string{"bridge", "host-local", "loopback", "portmap"}
+
+func checkCNIPlugins(_ *Run, _ spec.Host, f *Facts) []Finding {
+	var missing []string
+	for _, p := range cniPlugins {
+		if !f.CNIPlugins[p] {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		return fail("CNIPlugins", "/opt/cni/bin lacks %s: install the CNI plugins (Debian: apt-get install containernetworking-plugins && ln -s /usr/lib/cni/* /opt/cni/bin/)", strings.Join(missing, ", "))
+	}
+	return nil
+}
