@@ -35,9 +35,8 @@ func TestFilesWritesOnceThenNothing(t *testing.T) {
 	if _, ok := fakes["node2"].File(layout.CAKey); ok {
 		t.Error("worker node2 received the CA key")
 	}
-	r2 := *r
-	r2.changed = map[string]map[string]bool{}
-	rep, err = runPhases(t, &r2, false, "files")
+	r.changed = map[string]map[string]bool{}
+	rep, err = runPhases(t, r, false, "files")
 	if err != nil || rep.Changes() != 0 {
 		t.Fatalf("second run: %d changes, %v", rep.Changes(), err)
 	}

@@ -10,7 +10,9 @@ import (
 
 // mirrorNames returns the download sources spec.artifacts.mirrors may
 // override.
-func mirrorNames() []string { return []string{"kubernetes", "etcd", "flannel", "containerd", "cni", "flannel-cni"} }
+func mirrorNames() []string {
+	return []string{"kubernetes", "etcd", "flannel", "containerd", "cni", "flannel-cni"}
+}
 
 // kubelet checks the node agent settings.
 func (v *validator) kubelet(s *Spec) {
