@@ -36,6 +36,7 @@ demo: prereqs build
 
 demo-clean: build
 	$(BIN) sandbox delete --name $(DEMO_NAME)
+	rm -rf _out/$(DEMO_NAME).yaml _out/.kubeup/$(DEMO_NAME)
 
 bench: prereqs build
 	./hack/bench.sh

@@ -82,6 +82,8 @@ func newRootCmd(app *App) *cobra.Command {
 		newValidateCmd(app),
 		newPlanCmd(app),
 		newApplyCmd(app),
+		newKubeconfigCmd(app),
+		newStatusCmd(app),
 		newSandboxCmd(app),
 		newArtifactsCmd(app),
 		// Each command file adds its constructor here, one line each.

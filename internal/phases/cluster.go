@@ -22,6 +22,7 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/verify"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // AdminKubeconfigPath is where apply keeps the admin kubeconfig locally.
@@ -201,15 +202,15 @@ func validateCluster(ctx context.Context, r *Run, s *phase.Step) error {
 		return err
 	}
 	rep := verify.Cluster(ctx, cs, r.Cluster, verify.Options{
-		Timeout: r.Waits.Nodes, Smoke: !r.SkipSmoke, SmokeImage: r.smokeImage(), Out: r.Out})
+		Timeout: r.Waits.Nodes, Smoke: !r.SkipSmoke, SmokeImage: smokeImage(r.Cluster), Out: r.Out})
 	return rep.Err()
 }
 
-func (r *Run) smokeImage() string {
-	for _, a := range r.Artifacts.Artifacts {
-		if a.Name == "smoke" && a.Image != "" {
-			return a.Image
-		}
+// smokeImage is the test image kubeup builds and imports on every node.
+func smokeImage(c *spec.Cluster) string {
+	set, err := versions.For(c.Spec.KubernetesVersion)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return set.SmokeTestImage()
 }

@@ -49,7 +49,7 @@ func containerdImages(ctx context.Context, h host.Host) (map[string]bool, error)
 
 func importImage(ctx context.Context, s *phase.Step, a manifest.Artifact) error {
 	return s.Wet("import image "+a.Image, func(h host.Host) error {
-		_, _, err := h.Exec(ctx, "ctr -n k8s.io images import --no-unpack=false "+host.Quote(imagePath(a.Name)))
+		_, _, err := h.Exec(ctx, "ctr -n k8s.io images import "+host.Quote(imagePath(a.Name)))
 		if err != nil {
 			return fmt.Errorf("import %s: %w", a.Image, err)
 		}

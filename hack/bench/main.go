@@ -1,0 +1,159 @@
+// Command bench measures kubeup on a sandbox and writes the medians to
+// bench/results/latest.json with a short table on stdout: cold apply (fresh
+// nodes, artifacts and node image cached), re-apply of a healthy cluster,
+// and reset, each over several rounds of the same run.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+type options struct {
+	kubeup, version, out string
+	rounds               int
+}
+
+// figure is one measured quantity.
+type figure struct {
+	Median  float64   `json:"median"`
+	Samples []float64 `json:"samples"`
+	Unit    string    `json:"unit"`
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.kubeup, "kubeup", "bin/kubeup", "kubeup binary")
+	flag.StringVar(&o.version, "kubernetes-version", "v1.34.4", "Kubernetes version")
+	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds per figure")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	kubeup, err := filepath.Abs(o.kubeup)
+	if err != nil {
+		return err
+	}
+	if _, err := timed(kubeup, "", "artifacts", "build", "--kubernetes-version", o.version); err != nil {
+		return err
+	}
+	samples := map[string][]float64{}
+	for i := 1; i <= o.rounds; i++ {
+		if err := round(kubeup, i, samples); err != nil {
+			return fmt.Errorf("round %d: %w", i, err)
+		}
+	}
+	return report(o.out, o.version, samples)
+}
+
+// round creates fresh nodes, applies (cold), re-applies, resets and
+// deletes the nodes.
+func round(kubeup string, i int, samples map[string][]float64) error {
+	dir, err := os.MkdirTemp("", "kubeup-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	name := fmt.Sprintf("bench%d", i)
+	spec := filepath.Join(dir, name+".yaml")
+	_, _ = timed(kubeup, dir, "sandbox", "delete", "--name", name)
+	defer timed(kubeup, dir, "sandbox", "delete", "--name", name)
+	if _, err := timed(kubeup, dir, "sandbox", "create", "--name", name, "--nodes", "3", "--control-planes", "1", "-f", spec); err != nil {
+		return err
+	}
+	steps := []struct {
+		key  string
+		args []string
+	}{
+		{"apply_cold_s", []string{"apply", "-f", spec}},
+		{"reapply_s", []string{"apply", "-f", spec, "--skip-smoke"}},
+		{"reset_s", []string{"reset", "-f", spec, "--yes"}},
+	}
+	for _, s := range steps {
+		if s.key == "reset_s" && !hasCommand(kubeup, "reset") {
+			continue
+		}
+		d, err := timed(kubeup, dir, s.args...)
+		if err != nil {
+			return err
+		}
+		samples[s.key] = append(samples[s.key], d.Seconds())
+		fmt.Printf("round %d: %s %.1fs\n", i, s.key, d.Seconds())
+	}
+	return nil
+}
+
+func hasCommand(kubeup, name string) bool {
+	out, _ := exec.Command(kubeup, "--help").Output()
+	return strings.Contains(string(out), "\n  "+name+" ")
+}
+
+func timed(kubeup, dir string, args ...string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubeup, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("kubeup %s: %w", strings.Join(args, " "), err)
+	}
+	return time.Since(start), nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// report merges the figures into the results file and prints a table.
+func report(path, version string, samples map[string][]float64) error {
+	res := map[string]any{}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &res)
+	}
+	keys := make([]string, 0, len(samples))
+	for k := range samples {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Printf("\n%-14s %8s  %s\n", "figure", "median", "samples (s)")
+	for _, k := range keys {
+		f := figure{Median: median(samples[k]), Samples: samples[k], Unit: "s"}
+		res[k] = f.Median
+		res[k+"_detail"] = f
+		fmt.Printf("%-14s %7.1fs  %v\n", k, f.Median, samples[k])
+	}
+	res["kubernetes_version"] = version
+	res["measured_at"] = time.Now().UTC().Format(time.RFC3339)
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

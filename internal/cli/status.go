@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/phases"
+	"kubeup.dev/kubeup/internal/pki"
+	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/state"
+)
+
+// statusOptions are the flags of kubeup status.
+type statusOptions struct {
+	file       string
+	smoke      bool
+	sshTimeout time.Duration
+	timeout    time.Duration
+}
+
+func newStatusCmd(app *App) *cobra.Command {
+	o := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status -f FILE",
+		Short: "Check hosts, services, nodes, etcd and certificate expiry; changes nothing",
+		Args:  exactArgs(0),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), app) },
+	}
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the cluster spec (required)")
+	cmd.Flags().BoolVar(&o.smoke, "smoke", false, "also run the pod smoke tests (pod-to-pod, DNS, Services)")
+	cmd.Flags().DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 30*time.Second, "how long cluster checks wait")
+	return cmd
+}
+
+func (o *statusOptions) run(ctx context.Context, app *App) error {
+	c, err := loadValidSpec(app.Err, o.file)
+	if err != nil {
+		return err
+	}
+	dir := state.Dir(o.file, c.Metadata.Name)
+	st, err := pki.Load(state.PKIDir(dir), c)
+	if err != nil {
+		return fmt.Errorf("cluster %s has no usable certificates (%w): run kubeup apply -f %s first", c.Metadata.Name, err, o.file)
+	}
+	r := phases.NewRun(c, dir, &plan.Cluster{PKI: st}, nil)
+	defer r.Close()
+	r.Out, r.SkipSmoke = app.Out, !o.smoke
+	r.Waits.Nodes = o.timeout
+	r.Dialer = host.NewDialer(host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+		AgentSocket: os.Getenv("SSH_AUTH_SOCK")})
+	runner, err := phase.New(phase.Options{Sink: phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))}, phases.Status()...)
+	if err != nil {
+		return err
+	}
+	_, runErr := runner.Run(ctx, r)
+	printExpiry(app, st, time.Now())
+	return runErr
+}
+
+// printExpiry lists every certificate with its remaining validity, the
+// soonest first being the one to watch.
+func printExpiry(app *App, st *pki.Store, now time.Time) {
+	for _, e := range st.Expiries() {
+		left := e.NotAfter.Sub(now)
+		mark := "✓"
+		if left < 30*24*time.Hour {
+			mark = "✗"
+		}
+		fmt.Fprintf(app.Out, "%s certificate %s expires %s (in %d days)\n", mark, e.Name, e.NotAfter.Format("2006-01-02"), int(left.Hours()/24))
+	}
+}

@@ -1,0 +1,78 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// Status returns the phases of kubeup status: read-only checks of every
+// host's services and of the cluster through its API.
+func Status() []phase.Phase[*Run] {
+	return []phase.Phase[*Run]{
+		{Name: "connect", Run: connect},
+		{Name: "services", Hosts: (*Run).allHosts, Run: checkServices},
+		{Name: "etcd", Hosts: (*Run).etcdHosts, Run: checkEtcd},
+		{Name: "cluster", Run: validateCluster},
+	}
+}
+
+// unitsFor lists the units kubeup runs on a host.
+func unitsFor(c *spec.Cluster, h spec.Host) []string {
+	units := []string{"containerd", "kubelet", "kube-proxy", "flanneld"}
+	if h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil {
+		units = append(units, "etcd")
+	}
+	if h.HasRole(spec.RoleControlPlane) {
+		units = append(units, controlPlaneUnits...)
+	}
+	sort.Strings(units)
+	return units
+}
+
+// checkServices reports every unit of the host and fails naming the
+// inactive ones with their journals.
+func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
+	units := unitsFor(r.Cluster, r.specHost(s.HostName()))
+	states, err := unitStates(ctx, s.Host(), units)
+	if err != nil {
+		return err
+	}
+	var down []string
+	for _, u := range units {
+		if !states[u].Active {
+			down = append(down, u)
+		}
+	}
+	if len(down) == 0 {
+		r.report(fmt.Sprintf("✓ %s: %s active", s.HostName(), strings.Join(units, ", ")))
+		return nil
+	}
+	r.report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
+	return fmt.Errorf("%s not active (systemctl status %s)\n%s", strings.Join(down, ", "), down[0], journalTail(ctx, s.Host(), down[0], 10))
+}
+
+// checkEtcd reports the health of the host's etcd member.
+func checkEtcd(ctx context.Context, r *Run, s *phase.Step) error {
+	out, stderr, err := s.Host().Exec(ctx, etcdHealthCmd())
+	if err != nil || !strings.Contains(string(out), "is healthy") {
+		r.report(fmt.Sprintf("✗ %s: etcd unhealthy", s.HostName()))
+		return fmt.Errorf("etcd is not healthy: %s%s", strings.TrimSpace(string(stderr)), strings.TrimSpace(string(out)))
+	}
+	r.report(fmt.Sprintf("✓ %s: etcd healthy", s.HostName()))
+	return nil
+}
+
+// report writes one report line to Out.
+func (r *Run) report(line string) {
+	if r.Out == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(r.Out, line)
+}
