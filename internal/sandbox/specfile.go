@@ -28,6 +28,9 @@ func clusterSpec(sb *Sandbox) *spec.Cluster {
 		CreateKmsg:              true,
 		Nameservers:             sb.Nameservers,
 	}
+	// The kubelet's own cgroup root (created by apply's os phase) is a
+	// cgroupfs path: the verified setup for kubelet in node containers.
+	c.Spec.Kubelet.CgroupDriver = "cgroupfs"
 	spec.SetDefaults(c)
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -83,7 +84,7 @@ func (b *Builder) Ensure(ctx context.Context) (ref string, built bool, err error
 func (b *Builder) build(ctx context.Context) error {
 	tarball := filepath.Join(b.CacheDir, b.Recipe.TarballName())
 	if _, err := os.Stat(tarball); err != nil {
-		if err := b.step("debootstrap "+b.Recipe.Suite+" root file system (about 4 minutes)", func() error {
+		if err := b.step("debootstrap "+b.Recipe.Suite+" root file system", func() error {
 			return b.makeTarball(ctx, tarball)
 		}); err != nil {
 			return err
@@ -171,7 +172,7 @@ func (b *Builder) run(ctx context.Context, name string, args ...string) error {
 
 func (b *Builder) step(what string, fn func() error) error {
 	start := time.Now()
-	fmt.Fprintf(b.progress(), "   • node image: %s ...\n", what)
+	fmt.Fprintf(b.progress(), "   • node image: %s ...%s\n", what, hint(what))
 	err := fn()
 	mark := "✓"
 	if err != nil {
@@ -179,6 +180,14 @@ func (b *Builder) step(what string, fn func() error) error {
 	}
 	fmt.Fprintf(b.progress(), "   %s node image: %s (%.1fs)\n", mark, what, time.Since(start).Seconds())
 	return err
+}
+
+// hint says how long the slow step takes.
+func hint(what string) string {
+	if strings.HasPrefix(what, "debootstrap") {
+		return " (4 to 6 minutes on 2 cores)"
+	}
+	return ""
 }
 
 func (b *Builder) log() io.Writer {
