@@ -36,7 +36,9 @@ start_dockerd() {
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     as_root rm -f /var/run/docker.pid
   fi
-  as_root sh -c "nohup dockerd >>$logfile 2>&1 </dev/null &"
+  # setsid: dockerd gets its own session, so it outlives the shell (and CI
+  # job) that started it.
+  as_root setsid -f dockerd >>"$logfile" 2>&1 </dev/null
 }
 
 wait_engine() {

@@ -104,6 +104,7 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 	red := phase.NewRedactor(pc.Secrets.BootstrapToken(), pc.Secrets.BootstrapTokenSecret, pc.Secrets.EncryptionKey)
 	log := phase.NewDebugLogger(logFile, red)
 	r := phases.NewRun(c, dir, pc, log)
+	r.Redactor = red
 	r.Artifacts, r.ArtifactsDir = m, artDir
 	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
 	r.Out = app.Out
@@ -118,7 +119,7 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, log
 		sink = phase.NewJSONSink(app.Out)
 	}
 	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
-		Sink: sink, Log: r.Log}, phases.Apply()...)
+		Sink: sink, Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -131,11 +132,12 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, log
 	}
 	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
 	if runErr != nil {
+		code := ExitFailure
 		var pe *phases.PreflightError
 		if errors.As(runErr, &pe) {
-			return &ExitError{Code: ExitPreflight, Err: runErr}
+			code = ExitPreflight
 		}
-		return runErr
+		return &ExitError{Code: code, Err: errors.New(r.Redactor.Redact(runErr.Error()))}
 	}
 	o.summary(app.Out, r, rep)
 	return nil
@@ -146,8 +148,7 @@ func (o *applyOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report) {
 		return
 	}
 	switch {
-	case o.dryRun:
-		fmt.Fprintf(w, "dry run: %d changes planned, nothing changed\n", rep.Changes())
+	case o.dryRun: // the progress sink already summed up the planned changes
 	case rep.Changes() == 0:
 		fmt.Fprintf(w, "cluster %s: nothing changed, everything is as the spec says\n", r.Cluster.Metadata.Name)
 	default:

@@ -104,7 +104,7 @@ func (t target) label() string {
 }
 
 // Dial connects to h: over SSH, or locally when h.Address is localhost.
-// When the SSH user is not root it checks that sudo works without a
+// When the SSH user is not uid 0 it checks that sudo works without a
 // password.
 func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 	if h.IsLocal() {
@@ -116,16 +116,14 @@ func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 		return nil, err
 	}
 	defer a.close()
-	client, err := d.connect(ctx, h, t, a)
+	client, err := d.connect(ctx, h, &t, a)
 	if err != nil {
 		return nil, err
 	}
 	sh := d.newSSHHost(t, client)
-	if sh.sudo {
-		if _, _, err := sh.Exec(ctx, "true"); err != nil {
-			sh.Close()
-			return nil, fmt.Errorf("%s: check sudo: %w", t.label(), err)
-		}
+	if err := sh.detectRoot(ctx); err != nil {
+		sh.Close()
+		return nil, err
 	}
 	d.log.Debug("connected", "host", h.Name, "addr", t.addr, "user", t.user, "auth", a.desc, "via", t.via)
 	return sh, nil
@@ -150,19 +148,20 @@ func (d *Dialer) target(h spec.Host) target {
 	}
 }
 
-// connect dials t directly or through h's bastion and does the handshake.
-func (d *Dialer) connect(ctx context.Context, h spec.Host, t target, a *authMethod) (*ssh.Client, error) {
+// connect dials t directly or through h's bastion (recording it in t)
+// and does the handshake.
+func (d *Dialer) connect(ctx context.Context, h spec.Host, t *target, a *authMethod) (*ssh.Client, error) {
 	var conn net.Conn
 	var err error
 	if h.SSH.ProxyJump != "" {
-		conn, err = d.dialViaJump(ctx, h, &t, a)
+		conn, err = d.dialViaJump(ctx, h, t, a)
 	} else {
-		conn, err = d.dialTCP(ctx, t)
+		conn, err = d.dialTCP(ctx, *t)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return d.handshake(ctx, conn, t, a)
+	return d.handshake(ctx, conn, *t, a)
 }
 
 func (d *Dialer) dialTCP(ctx context.Context, t target) (net.Conn, error) {
@@ -197,7 +196,10 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t target, a *auth
 		if err == nil {
 			c.Close()
 		}
-		return nil, dialErr(hctx, t, context.DeadlineExceeded)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: connect: %w", t.label(), context.Cause(ctx))
+		}
+		return nil, &DialError{Label: t.label(), Reason: fmt.Sprintf("connection timed out (no ssh handshake within %s)", d.opts.Timeout), Err: context.DeadlineExceeded}
 	}
 	if err != nil {
 		conn.Close()
@@ -239,6 +241,7 @@ type sshHost struct {
 	sudo     bool
 	ka       *keepalive
 	sessions chan struct{}
+	timeout  time.Duration
 
 	sftpMu sync.Mutex
 	sftpc  *sftp.Client
@@ -246,10 +249,33 @@ type sshHost struct {
 
 func (d *Dialer) newSSHHost(t target, c *ssh.Client) *sshHost {
 	return &sshHost{
-		t: t, client: c, sudo: t.user != "root",
+		t: t, client: c, timeout: d.opts.Timeout,
 		ka:       startKeepalive(c, t.addr, d.opts.Timeout),
 		sessions: make(chan struct{}, d.opts.MaxSessions),
 	}
+}
+
+// detectRoot decides whether commands need sudo: not when the user is
+// uid 0, and then sudo must work without a password.
+func (h *sshHost) detectRoot(ctx context.Context) error {
+	out, _, err := h.Exec(ctx, "id -u")
+	if err != nil {
+		return fmt.Errorf("%s: %w", h.t.label(), err)
+	}
+	lines := strings.Fields(string(out)) // the last word: shell start-up files may print
+	if len(lines) > 0 && lines[len(lines)-1] == "0" {
+		return nil
+	}
+	h.sudo = true
+	_, _, err = h.Exec(ctx, "true")
+	var se *SudoError
+	switch {
+	case errors.As(err, &se):
+		return se
+	case err != nil:
+		return fmt.Errorf("%s: check sudo: %w", h.t.label(), err)
+	}
+	return nil
 }
 
 // Name implements Host.
@@ -265,7 +291,7 @@ func (h *sshHost) Exec(ctx context.Context, cmd string, opts ...ExecOption) ([]b
 	if err := h.acquire(ctx); err != nil {
 		return nil, nil, h.connErr(op, err)
 	}
-	sess, err := h.client.NewSession()
+	sess, err := h.newSession(ctx)
 	if err != nil {
 		<-h.sessions
 		return nil, nil, h.connErr(op, err)
@@ -292,6 +318,27 @@ func (h *sshHost) Exec(ctx context.Context, cmd string, opts ...ExecOption) ([]b
 		_ = sess.Signal(ssh.SIGKILL)
 		_ = sess.Close()
 		return nil, nil, fmt.Errorf("%s: %w", op, context.Cause(ctx))
+	}
+}
+
+// newSession opens a session, retrying while sshd refuses it for having
+// too many (it frees a closed session's slot a moment after the close).
+func (h *sshHost) newSession(ctx context.Context) (*ssh.Session, error) {
+	deadline := time.Now().Add(h.timeout)
+	delay := 5 * time.Millisecond
+	for {
+		sess, err := h.client.NewSession()
+		var oe *ssh.OpenChannelError
+		if err == nil || !errors.As(err, &oe) || (oe.Reason != ssh.ConnectionFailed && oe.Reason != ssh.Prohibited) {
+			return sess, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: sshd keeps refusing new sessions: raise MaxSessions in its sshd_config or lower kubeup's per-host limit", err)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return nil, err
+		}
+		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
 

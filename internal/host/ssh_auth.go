@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -104,13 +105,14 @@ type hostKeys struct {
 	t      target
 	accept bool
 	mu     *sync.Mutex // the Dialer's known_hosts lock
+	log    *slog.Logger
 	check  ssh.HostKeyCallback
 	failed error // the verdict of a failed check, for the handshake's caller
 }
 
 // hostKeys loads t's known_hosts file; a missing file knows no host.
 func (d *Dialer) hostKeys(t target) (*hostKeys, error) {
-	k := &hostKeys{t: t, accept: d.opts.AcceptNewHostKeys, mu: &d.khMu}
+	k := &hostKeys{t: t, accept: d.opts.AcceptNewHostKeys, mu: &d.khMu, log: d.log}
 	if t.knownHosts == "" {
 		return nil, fmt.Errorf("host %s: no known_hosts file configured: set ssh.knownHostsPath", t.host)
 	}
@@ -189,7 +191,11 @@ func (k *hostKeys) add(hostname string, key ssh.PublicKey) error {
 		f.Close()
 		return fmt.Errorf("%s: add host key to %s: %w", k.t.label(), p, err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: add host key to %s: %w", k.t.label(), p, err)
+	}
+	k.log.Info("added host key", "host", k.t.host, "addr", k.t.addr, "key", key.Type()+" "+ssh.FingerprintSHA256(key), "file", p)
+	return nil
 }
 
 func endsWithNewline(p string) bool {

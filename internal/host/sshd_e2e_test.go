@@ -72,7 +72,27 @@ func newEnv(t *testing.T) *e2eEnv {
 	var pub ssh.PublicKey
 	e.keyPath, pub = genKey(t, dir, "id_user")
 	e.authorize(t, "root", pub)
+	e.rootAlias(t)
 	return e
+}
+
+// rootUser is a uid-0 user with /bin/sh as its shell. The tests log in as
+// it rather than as root so that root's shell start-up files (bash reads
+// ~/.bashrc for ssh commands) do not slow every command down.
+const rootUser = "kubeup-e2e-root"
+
+func (e *e2eEnv) rootAlias(t *testing.T) {
+	t.Helper()
+	exec.Command("userdel", "-f", rootUser).Run()
+	out, err := exec.Command("useradd", "-o", "-u", "0", "-g", "0", "-M", "-d", e.dir, "-s", "/bin/sh", rootUser).CombinedOutput()
+	if err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", "-f", rootUser).Run() })
+	if out, err := exec.Command("usermod", "-p", "*", rootUser).CombinedOutput(); err != nil {
+		t.Fatalf("usermod: %v: %s", err, out)
+	}
+	e.authorize(t, rootUser, readPub(t, e.keyPath))
 }
 
 // genKey writes an ed25519 private key file and returns it with its
@@ -202,8 +222,12 @@ func (e *e2eEnv) dial(t *testing.T, s *sshd, user string) Host {
 
 func TestSSHExec(t *testing.T) {
 	e := newEnv(t)
-	h := e.dial(t, e.startSSHD(t, "node1", ""), "root")
+	s := e.startSSHD(t, "node1", "")
 	ctx := context.Background()
+	if out, _, err := e.dial(t, s, "root").Exec(ctx, "id -u"); err != nil || string(out) != "0\n" {
+		t.Fatalf("Exec as root: %q %v", out, err)
+	}
+	h := e.dial(t, s, rootUser)
 
 	out, errb, err := h.Exec(ctx, "echo out; echo err >&2; id -u")
 	if err != nil || string(out) != "out\n0\n" || string(errb) != "err\n" {
@@ -244,7 +268,7 @@ func TestSSHExec(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start = time.Now()
-	if _, _, err := h.Exec(cctx, "sleep 30"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := h.Exec(cctx, "sleep 5"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cancelled exec: %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -257,7 +281,7 @@ func TestSSHExec(t *testing.T) {
 
 func TestSSHFiles(t *testing.T) {
 	e := newEnv(t)
-	h := e.dial(t, e.startSSHD(t, "node1", ""), "root")
+	h := e.dial(t, e.startSSHD(t, "node1", ""), rootUser)
 	ctx := context.Background()
 	dir := filepath.Join(e.dir, "files")
 	p := filepath.Join(dir, "etc", "kubernetes", "pki", "ca.key")
@@ -339,7 +363,7 @@ func TestSSHKnownHosts(t *testing.T) {
 	e := newEnv(t)
 	s := e.startSSHD(t, "node1", "")
 	ctx := context.Background()
-	hs := e.spec("node1", "root", s.port)
+	hs := e.spec("node1", rootUser, s.port)
 
 	_, err := e.dialer(false, 5*time.Second).Dial(ctx, hs)
 	var he *HostKeyError
@@ -369,7 +393,7 @@ func TestSSHKnownHosts(t *testing.T) {
 	f, _ := os.OpenFile(e.knownHosts, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(line)
 	f.Close()
-	_, err = e.dialer(true, 5*time.Second).Dial(ctx, e.spec("node1", "root", s2.port))
+	_, err = e.dialer(true, 5*time.Second).Dial(ctx, e.spec("node1", rootUser, s2.port))
 	if !errors.As(err, &he) || he.Unknown || he.Line != 2 {
 		t.Fatalf("changed host key: %v", err)
 	}
@@ -385,11 +409,11 @@ func TestSSHWrongKey(t *testing.T) {
 	e := newEnv(t)
 	s := e.startSSHD(t, "node1", "")
 	wrong, _ := genKey(t, e.dir, "id_wrong")
-	hs := e.spec("node1", "root", s.port)
+	hs := e.spec("node1", rootUser, s.port)
 	hs.SSH.KeyPath = wrong
 	_, err := e.dialer(true, 5*time.Second).Dial(context.Background(), hs)
 	var ae *AuthError
-	want := fmt.Sprintf("host node1 (127.0.0.1:%d): ssh authentication as root with key %s failed: check ssh.keyPath and the host's authorized_keys for root", s.port, wrong)
+	want := fmt.Sprintf("host node1 (127.0.0.1:%d): ssh authentication as %s with key %s failed: check ssh.keyPath and the host's authorized_keys for %[2]s", s.port, rootUser, wrong)
 	if !errors.As(err, &ae) || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)
 	}
@@ -399,7 +423,7 @@ func TestSSHWrongKey(t *testing.T) {
 // removes it when the test ends.
 func (e *e2eEnv) testUser(t *testing.T, name string, sudo bool) {
 	t.Helper()
-	exec.Command("userdel", "-r", name).Run()
+	exec.Command("userdel", "-f", "-r", name).Run()
 	if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
 		t.Fatalf("useradd: %v: %s", err, out)
 	}
@@ -407,7 +431,7 @@ func (e *e2eEnv) testUser(t *testing.T, name string, sudo bool) {
 	if out, err := exec.Command("usermod", "-p", "*", name).CombinedOutput(); err != nil {
 		t.Fatalf("usermod: %v: %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("userdel", "-r", name).Run() })
+	t.Cleanup(func() { exec.Command("userdel", "-f", "-r", name).Run() })
 	e.authorize(t, name, readPub(t, e.keyPath))
 	if sudo {
 		if _, err := exec.LookPath("sudo"); err != nil {
@@ -481,8 +505,8 @@ func TestSSHProxyJump(t *testing.T) {
 	ctx := context.Background()
 	var hosts []Host
 	for _, name := range []string{"node1", "node2"} { // two hosts share one bastion connection
-		hs := e.spec(name, "root", target.port)
-		hs.SSH.ProxyJump = fmt.Sprintf("root@127.0.0.1:%d", bastion.port)
+		hs := e.spec(name, rootUser, target.port)
+		hs.SSH.ProxyJump = fmt.Sprintf("%s@127.0.0.1:%d", rootUser, bastion.port)
 		h, err := d.Dial(ctx, hs)
 		if err != nil {
 			t.Fatal(err)
@@ -500,7 +524,7 @@ func TestSSHProxyJump(t *testing.T) {
 	}
 	log, _ := os.ReadFile(bastion.logPath)
 	forwards := strings.Count(string(log), fmt.Sprintf("target 127.0.0.1 port %d", target.port))
-	logins := strings.Count(string(log), "Accepted publickey for root")
+	logins := strings.Count(string(log), "Accepted publickey for "+rootUser)
 	if forwards != 2 || logins != 1 {
 		t.Fatalf("bastion log: %d forwards to the target (want 2), %d logins (want 1)", forwards, logins)
 	}
@@ -594,7 +618,7 @@ func TestSSHHostStopsAnswering(t *testing.T) {
 	const timeout = 3 * time.Second
 	d := e.dialer(true, timeout)
 	ctx := context.Background()
-	h, err := d.Dial(ctx, e.spec("node1", "root", fz.port()))
+	h, err := d.Dial(ctx, e.spec("node1", rootUser, fz.port()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,7 +630,7 @@ func TestSSHHostStopsAnswering(t *testing.T) {
 	// A command running when the host stops answering, and one started
 	// after, both fail within the timeout.
 	running := make(chan error, 1)
-	go func() { _, _, err := h.Exec(ctx, "sleep 60"); running <- err }()
+	go func() { _, _, err := h.Exec(ctx, "sleep 8"); running <- err }()
 	time.Sleep(200 * time.Millisecond)
 	fz.set(true)
 	start := time.Now()
@@ -630,7 +654,7 @@ func TestSSHHostStopsAnswering(t *testing.T) {
 
 	// Dialling a host that accepts TCP but never answers fails too.
 	start = time.Now()
-	_, err = d.Dial(ctx, e.spec("node1", "root", fz.port()))
+	_, err = d.Dial(ctx, e.spec("node1", rootUser, fz.port()))
 	if err == nil || !strings.Contains(err.Error(), "timed out") || time.Since(start) > timeout+time.Second {
 		t.Fatalf("dial frozen host: %v after %s", err, time.Since(start))
 	}

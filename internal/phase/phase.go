@@ -7,6 +7,11 @@
 // The runner is generic over the run's typed context C (the cluster being
 // applied), which every phase receives; phases keep their data there, not
 // in untyped bags.
+//
+// A journal of completed steps (resume after a failure) is a Sink: every
+// change, step and per-host phase end arrives as an Event keyed by phase,
+// host and description, in order, so a journal sink can persist them and
+// phases can consult the journal through C.
 package phase
 
 import (
@@ -187,8 +192,9 @@ func (r *Runner[C]) runPhase(ctx context.Context, x *run, p Phase[C], c C) error
 	return err
 }
 
-// fanOut runs p on every host, at most limit at once, and returns one
-// result per host in host order.
+// fanOut runs p on every host, starting them in order, at most limit at
+// once, and returns one result per host in host order. Hosts not started
+// when ctx ends are reported as interrupted.
 func (r *Runner[C]) fanOut(ctx context.Context, x *run, p Phase[C], c C, hosts []host.Host) []HostReport {
 	limit := r.o.Concurrency
 	if p.Concurrency > 0 {
@@ -198,14 +204,17 @@ func (r *Runner[C]) fanOut(ctx context.Context, x *run, p Phase[C], c C, hosts [
 	results := make([]HostReport, len(hosts))
 	var wg sync.WaitGroup
 	for i, h := range hosts {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil { // select picks at random when both are ready
+			results[i] = x.notStarted(ctx, p.Name, h)
+			continue
+		}
 		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				results[i] = x.runHost(ctx, p.Name, h, func(s *Step) error { return p.Run(ctx, c, s) })
-			case <-ctx.Done():
-				results[i] = x.notStarted(ctx, p.Name, h)
-			}
+			defer func() { <-sem }()
+			results[i] = x.runHost(ctx, p.Name, h, func(s *Step) error { return p.Run(ctx, c, s) })
 		})
 	}
 	wg.Wait()

@@ -123,3 +123,11 @@ func NewDebugLogger(w io.Writer, r *Redactor) *slog.Logger {
 }
 
 func isInterrupted(err error) bool { return errors.Is(err, ErrInterrupted) }
+
+// errAttr logs err, or nothing when it is nil.
+func errAttr(err error) slog.Attr {
+	if err == nil {
+		return slog.Attr{}
+	}
+	return slog.String("err", err.Error())
+}

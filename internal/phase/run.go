@@ -59,7 +59,7 @@ func (x *run) endPhase(pr *PhaseReport, results []HostReport, err error) {
 	pr.Duration = x.o.Now().Sub(pr.start)
 	pr.Status = statusOf(err)
 	x.mu.Unlock()
-	x.o.Log.Debug("phase end", "phase", pr.Name, "status", pr.Status, "took", pr.Duration, "err", errString(err))
+	x.o.Log.Debug("phase end", "phase", pr.Name, "status", pr.Status, "took", pr.Duration, errAttr(err))
 	x.emit(Event{Kind: KindPhaseEnd, Phase: pr.Name, Status: pr.Status, Duration: Duration(pr.Duration),
 		Changes: pr.Changes(), DryRun: x.o.DryRun, Error: errString(err)})
 }
@@ -70,7 +70,7 @@ func (x *run) finish(err error) {
 	r.Duration = x.o.Now().Sub(r.start)
 	r.Status = statusOf(err)
 	x.mu.Unlock()
-	x.o.Log.Debug("run end", "status", r.Status, "took", r.Duration, "changes", r.Changes(), "err", errString(err))
+	x.o.Log.Debug("run end", "status", r.Status, "took", r.Duration, "changes", r.Changes(), errAttr(err))
 	x.emit(Event{Kind: KindRunEnd, Status: r.Status, Duration: Duration(r.Duration), Changes: r.Changes(),
 		DryRun: x.o.DryRun, Error: errString(err)})
 }
@@ -88,7 +88,7 @@ func (x *run) runHost(ctx context.Context, phase string, h host.Host, fn func(*S
 			hr.Status = StatusInterrupted
 		}
 	}
-	s.log.Debug("host end", "status", hr.Status, "took", hr.Duration, "changes", len(hr.Changes), "err", errString(err))
+	s.log.Debug("host end", "status", hr.Status, "took", hr.Duration, "changes", len(hr.Changes), errAttr(err))
 	x.emit(Event{Kind: KindHostEnd, Phase: phase, Host: s.name, Status: hr.Status, Duration: Duration(hr.Duration),
 		Changes: len(hr.Changes), DryRun: x.o.DryRun, Error: errString(err)})
 	return hr

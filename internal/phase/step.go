@@ -1,12 +1,14 @@
 package phase
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -75,7 +77,7 @@ func (s *Step) Wet(what string, fn func(h host.Host) error) error {
 	start := s.x.o.Now()
 	err := fn(s.host)
 	d := s.x.o.Now().Sub(start)
-	s.log.Debug("change", "what", what, "took", d, "err", errString(err))
+	s.log.Debug("change", "what", what, "took", d, errAttr(err))
 	s.x.emit(Event{Kind: KindChange, Phase: s.phase, Host: s.name, Message: what, Duration: Duration(d),
 		Status: statusOf(err), Error: errString(err)})
 	if err != nil {
@@ -90,7 +92,7 @@ func (s *Step) Do(what string, fn func() error) error {
 	start := s.x.o.Now()
 	err := fn()
 	d := s.x.o.Now().Sub(start)
-	s.log.Debug("step", "what", what, "took", d, "err", errString(err))
+	s.log.Debug("step", "what", what, "took", d, errAttr(err))
 	s.x.emit(Event{Kind: KindStep, Phase: s.phase, Host: s.name, Message: what, Duration: Duration(d),
 		Status: statusOf(err), Error: errString(err)})
 	if err != nil {
@@ -115,12 +117,47 @@ func (s *Step) EnsureFile(ctx context.Context, f hostfile.File) (bool, error) {
 	case err == nil && sum == f.SHA256():
 		return false, nil
 	case err == nil:
-		state = "changed"
+		state = s.diffSummary(ctx, f)
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, err
 	}
 	what := fmt.Sprintf("write %s (%s, %s, %s)", f.Path, modeString(f.Mode), sizeString(len(f.Content)), state)
 	return true, s.Wet(what, func(h host.Host) error { return h.WriteFile(ctx, f) })
+}
+
+// diffSummary describes how f differs from the host's copy: "changed,
+// +3 -1 lines" for text that is not secret, else "changed".
+func (s *Step) diffSummary(ctx context.Context, f hostfile.File) string {
+	const maxDiff = 1 << 20
+	if f.Secret() || len(f.Content) > maxDiff || bytes.IndexByte(f.Content, 0) >= 0 {
+		return "changed"
+	}
+	old, err := s.host.ReadFile(ctx, f.Path)
+	if err != nil || len(old) > maxDiff {
+		return "changed"
+	}
+	added, removed := lineDiff(old, f.Content)
+	return fmt.Sprintf("changed, +%d -%d lines", added, removed)
+}
+
+// lineDiff counts the lines only in b (added) and only in a (removed),
+// ignoring order.
+func lineDiff(a, b []byte) (added, removed int) {
+	count := map[string]int{}
+	for _, l := range strings.Split(string(a), "\n") {
+		count[l]++
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if count[l] > 0 {
+			count[l]--
+		} else {
+			added++
+		}
+	}
+	for _, n := range count {
+		removed += n
+	}
+	return added, removed
 }
 
 func modeString(m fs.FileMode) string { return fmt.Sprintf("%04o", m.Perm()) }
@@ -144,7 +181,9 @@ func (r readOnly) Upload(_ context.Context, _ io.Reader, path string, _ fs.FileM
 
 func (r readOnly) WriteFile(_ context.Context, f hostfile.File) error { return errOutsideWet(f.Path) }
 
-func (r readOnly) Close() error { return errors.New("phases must not close hosts: the caller owns them") }
+func (r readOnly) Close() error {
+	return errors.New("phases must not close hosts: the caller owns them")
+}
 
 func errOutsideWet(path string) error {
 	return fmt.Errorf("write %s outside Step.Wet: every change to a host must go through Wet (a bug in kubeup)", path)

@@ -12,6 +12,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/plan"
 	"kubeup.dev/kubeup/internal/spec"
 )
@@ -27,6 +28,8 @@ type Run struct {
 	ArtifactsDir string
 	Dialer       *host.Dialer
 	Log          *slog.Logger
+	// Redactor hides the run's secrets in logs, events and errors.
+	Redactor *phase.Redactor
 	// Out receives validation report lines; nil for none.
 	Out io.Writer
 	// IgnorePreflight names preflight checks whose errors become
@@ -63,7 +66,7 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(),
+	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
 		hosts: map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
 }
 
