@@ -75,10 +75,12 @@ func runBuild(cmd *cobra.Command, app *App, o *buildOptions) error {
 	return nil
 }
 
-// printBuildSummary writes one line for the whole build.
+// printBuildSummary writes one line for the whole build. The size counts
+// each distinct file once (the Kubernetes commands are one file).
 func printBuildSummary(w io.Writer, m *manifest.Manifest, dir string, took time.Duration) {
 	var bins, imgs int
 	var size int64
+	seen := map[string]bool{}
 	for _, a := range m.Artifacts {
 		if a.Source != "build" {
 			continue
@@ -88,7 +90,10 @@ func printBuildSummary(w io.Writer, m *manifest.Manifest, dir string, took time.
 		} else {
 			bins++
 		}
-		size += a.Size
+		if !seen[a.SHA256] {
+			seen[a.SHA256] = true
+			size += a.Size
+		}
 	}
 	fmt.Fprintf(w, "%d binaries and %d images for Kubernetes %s linux/%s in %s (%s, %s)\n",
 		bins, imgs, m.KubernetesVersion, m.Arch, dir, progress.Bytes(size), progress.Duration(took))

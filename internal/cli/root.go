@@ -86,6 +86,7 @@ func newRootCmd(app *App) *cobra.Command {
 		newStatusCmd(app),
 		newSandboxCmd(app),
 		newArtifactsCmd(app),
+		newResetCmd(app),
 		// Each command file adds its constructor here, one line each.
 	)
 	return root

@@ -93,3 +93,10 @@ func TestUnitDepsFollowReferences(t *testing.T) {
 		t.Error("kubelet depends on kube-proxy's unit")
 	}
 }
+
+func TestContainerdRestartsWhenItsConfigChanges(t *testing.T) {
+	r, _ := testRun(t)
+	if !slices.Contains(r.unitDeps("node2", "containerd"), layout.ContainerdConfig) {
+		t.Fatal("containerd does not depend on its config")
+	}
+}

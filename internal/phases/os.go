@@ -46,9 +46,11 @@ func sandboxSetup(ctx context.Context, r *Run, s *phase.Step, sb *spec.SandboxHo
 	if sb.PerNodeCgroupRoot && r.Cluster.Spec.Kubelet.CgroupDriver == "cgroupfs" {
 		root := "kubeup-" + s.HostName()
 		probe := fmt.Sprintf("[ -d /sys/fs/cgroup/memory/%[1]s ] || [ -d /sys/fs/cgroup/%[1]s ]", root)
-		cmd := fmt.Sprintf(`for d in /sys/fs/cgroup/*/; do mkdir -p "$d%[1]s" 2>/dev/null || continue
-  if [ -f "${d}cpuset.cpus" ]; then cat "${d}cpuset.cpus" > "$d%[1]s/cpuset.cpus"; cat "${d}cpuset.mems" > "$d%[1]s/cpuset.mems"; fi; done
-[ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir -p /sys/fs/cgroup/%[1]s; true`, root)
+		cmd := fmt.Sprintf(`for d in $(awk '$3 == "cgroup" {print $2 "/"}' /proc/mounts); do
+  mkdir -p "${d}%[1]s" || exit 1
+  if [ -f "${d}cpuset.cpus" ]; then cat "${d}cpuset.cpus" > "${d}%[1]s/cpuset.cpus"; cat "${d}cpuset.mems" > "${d}%[1]s/cpuset.mems"; fi
+done
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then mkdir -p /sys/fs/cgroup/%[1]s; fi`, root)
 		return ensureByProbe(ctx, s, probe, "create cgroup root /"+root+" (sandbox)", cmd)
 	}
 	return nil

@@ -49,16 +49,19 @@ func remoteFiles(ctx context.Context, h host.Host, paths []string) (map[string]r
 	return out, sc.Err()
 }
 
-// unitState is whether a systemd unit is active and enabled.
+// unitState is whether a systemd unit is active and enabled, and the
+// stamp of the files it was last (re)started with by kubeup.
 type unitState struct {
 	Active, Enabled bool
+	Stamp           string
 }
 
 // unitStates reads the state of units in one round trip.
 func unitStates(ctx context.Context, h host.Host, units []string) (map[string]unitState, error) {
 	var b strings.Builder
 	for _, u := range units {
-		fmt.Fprintf(&b, "echo %[1]s $(systemctl is-active %[1]s 2>/dev/null) $(systemctl is-enabled %[1]s 2>/dev/null);", host.Quote(u))
+		fmt.Fprintf(&b, "echo %[1]s $(systemctl is-active %[1]s 2>/dev/null) $(systemctl is-enabled %[1]s 2>/dev/null) stamp=$(cat %[2]s 2>/dev/null);",
+			host.Quote(u), stampPath(u))
 	}
 	stdout, _, err := h.Exec(ctx, b.String())
 	if err != nil {
@@ -67,9 +70,19 @@ func unitStates(ctx context.Context, h host.Host, units []string) (map[string]un
 	out := map[string]unitState{}
 	for _, line := range strings.Split(string(stdout), "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 2 {
-			out[f[0]] = unitState{Active: f[1] == "active", Enabled: len(f) > 2 && f[2] == "enabled"}
+		if len(f) < 2 {
+			continue
 		}
+		st := unitState{Active: f[1] == "active"}
+		for _, x := range f[2:] {
+			if x == "enabled" {
+				st.Enabled = true
+			}
+			if v, ok := strings.CutPrefix(x, "stamp="); ok {
+				st.Stamp = v
+			}
+		}
+		out[f[0]] = st
 	}
 	return out, nil
 }

@@ -2,7 +2,11 @@ package phases
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"path"
+	"sort"
 	"strings"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -10,9 +14,17 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 )
 
+// unitStampDir holds, per unit, the stamp of the files it last started
+// with: a unit whose stamp differs from the plan's restarts, whichever run
+// wrote the files, so a run that failed between writing a file and
+// restarting its unit is finished by the next one.
+const unitStampDir = layout.KubeupDir + "/units"
+
+func stampPath(unit string) string { return path.Join(unitStampDir, unit+".stamp") }
+
 // unitDeps returns the paths whose change means unit must restart: its
-// unit file, every planned file or installed binary the unit names, and
-// what those files name in turn.
+// unit file (or, for units the OS ships, their configuration), every
+// planned file or installed binary it names, and what those name in turn.
 func (r *Run) unitDeps(hostName, unit string) []string {
 	hf := r.hostFiles(hostName)
 	content := map[string]string{}
@@ -26,9 +38,11 @@ func (r *Run) unitDeps(hostName, unit string) []string {
 	for _, b := range binariesFor(r.Cluster, hf.Host) {
 		candidates = append(candidates, installPath(b))
 	}
-	start := layout.Unit(unit)
-	seen := map[string]bool{start: true}
-	queue := []string{start}
+	queue := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)
+	seen := map[string]bool{}
+	for _, p := range queue {
+		seen[p] = true
+	}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
@@ -43,70 +57,89 @@ func (r *Run) unitDeps(hostName, unit string) []string {
 	for p := range seen {
 		out = append(out, p)
 	}
+	sort.Strings(out)
 	return out
 }
 
-// ensureUnits makes every unit enabled and active: a unit whose files
-// changed this run restarts, a stopped one starts, a running unchanged one
-// is left alone.
+// externalUnitConfig names the configuration of units whose unit file
+// comes with the OS package rather than from kubeup.
+func externalUnitConfig(unit string) []string {
+	if unit == "containerd" {
+		return []string{layout.ContainerdConfig}
+	}
+	return nil
+}
+
+// unitStamp is the sha256 over the planned content of every dependency
+// of unit on host (file checksums from the plan, binary checksums from the
+// artifacts).
+func (r *Run) unitStamp(hostName, unit string) string {
+	sums := map[string]string{}
+	for _, f := range r.hostFiles(hostName).Files {
+		sums[f.Path] = f.SHA256()
+	}
+	if r.Artifacts != nil {
+		for _, a := range r.Artifacts.Artifacts {
+			sums[installPath(a.Name)] = a.SHA256
+		}
+	}
+	h := sha256.New()
+	for _, p := range r.unitDeps(hostName, unit) {
+		if s, ok := sums[p]; ok {
+			fmt.Fprintf(h, "%s %s\n", p, s)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// ensureUnits makes every unit enabled and active with its current
+// files: a unit whose stamp differs restarts, a stopped one starts, a
+// running one whose files are unchanged is left alone.
 func ensureUnits(ctx context.Context, r *Run, s *phase.Step, units ...string) error {
+	return ensureUnitsWith(ctx, r, s, false, units...)
+}
+
+// startUnitsNoBlock is ensureUnits without waiting for units to report
+// ready: etcd members of a new cluster only get ready together.
+func startUnitsNoBlock(ctx context.Context, r *Run, s *phase.Step, units ...string) error {
+	return ensureUnitsWith(ctx, r, s, true, units...)
+}
+
+func ensureUnitsWith(ctx context.Context, r *Run, s *phase.Step, noBlock bool, units ...string) error {
 	states, err := unitStates(ctx, s.Host(), units)
 	if err != nil {
 		return err
 	}
 	for _, u := range units {
-		if err := ensureUnit(ctx, r, s, u, states[u]); err != nil {
+		if err := ensureUnit(ctx, s, u, states[u], r.unitStamp(s.HostName(), u), noBlock); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func ensureUnit(ctx context.Context, r *Run, s *phase.Step, unit string, st unitState) error {
+func ensureUnit(ctx context.Context, s *phase.Step, unit string, st unitState, stamp string, noBlock bool) error {
+	q := host.Quote(unit)
+	restart := "systemctl restart " + q
+	if noBlock {
+		restart = "systemctl restart --no-block " + q
+	}
+	record := fmt.Sprintf("mkdir -p %s && echo %s > %s", unitStampDir, stamp, stampPath(unit))
 	var cmd, what string
 	switch {
-	case st.Active && r.anyChanged(s.HostName(), r.unitDeps(s.HostName(), unit)...):
-		cmd, what = "systemctl enable -q %[1]s && systemctl restart %[1]s", "restart %s (its files changed)"
 	case !st.Active:
-		cmd, what = "systemctl enable -q %[1]s && systemctl restart %[1]s", "start %s"
+		cmd, what = "systemctl enable -q "+q+" && "+restart+" && "+record, "start "+unit
+	case st.Stamp != stamp:
+		cmd, what = "systemctl enable -q "+q+" && "+restart+" && "+record, "restart "+unit+" (its files changed)"
 	case !st.Enabled:
-		cmd, what = "systemctl enable -q %[1]s", "enable %s"
+		cmd, what = "systemctl enable -q "+q, "enable "+unit
 	default:
 		return nil
 	}
-	return s.Wet(fmt.Sprintf(what, unit), func(h host.Host) error {
-		_, _, err := h.Exec(ctx, fmt.Sprintf(cmd, host.Quote(unit)))
-		if err != nil {
-			return fmt.Errorf("start %s: %w\n%s", unit, err, journalTail(ctx, h, unit, 15))
+	return s.Wet(what, func(h host.Host) error {
+		if _, _, err := h.Exec(ctx, cmd); err != nil {
+			return fmt.Errorf("%s: %w\nlast lines of its journal:\n%s", what, err, journalTail(ctx, h, unit, 15))
 		}
 		return nil
 	})
-}
-
-// startUnitsNoBlock starts units without waiting for them to report
-// ready: etcd members of a new cluster only get ready together.
-func startUnitsNoBlock(ctx context.Context, r *Run, s *phase.Step, units ...string) error {
-	states, err := unitStates(ctx, s.Host(), units)
-	if err != nil {
-		return err
-	}
-	for _, u := range units {
-		st := states[u]
-		changed := r.anyChanged(s.HostName(), r.unitDeps(s.HostName(), u)...)
-		if st.Active && st.Enabled && !changed {
-			continue
-		}
-		what := "start " + u
-		if st.Active {
-			what = "restart " + u + " (its files changed)"
-		}
-		err := s.Wet(what, func(h host.Host) error {
-			_, _, err := h.Exec(ctx, fmt.Sprintf("systemctl enable -q %[1]s && systemctl restart --no-block %[1]s", host.Quote(u)))
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

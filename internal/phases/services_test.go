@@ -10,23 +10,26 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 )
 
-// unitRun runs ensureUnits for kubelet on node2 with the given state.
-func unitRun(t *testing.T, state string, changed bool) (*host.Fake, error) {
+// unitRun runs ensureUnits for kubelet on node2, whose state line is
+// state plus the current stamp (or a stale one when stale).
+func unitRun(t *testing.T, state string, stale bool) (*host.Fake, string, error) {
 	t.Helper()
 	r, fakes := testRun(t)
 	f := fakes["node2"]
-	f.On(`systemctl is-active`, host.Reply{Stdout: "kubelet " + state + "\n"})
-	f.On(`^systemctl enable -q kubelet`, host.Reply{})
-	if changed {
-		r.markChanged("node2", layout.KubeletConfig)
+	stamp := r.unitStamp("node2", "kubelet")
+	have := stamp
+	if stale {
+		have = "0123456789abcdef"
 	}
+	f.On(`systemctl is-active`, host.Reply{Stdout: "kubelet " + state + " stamp=" + have + "\n"})
+	f.On(`^systemctl enable -q kubelet`, host.Reply{})
 	runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "kubelet", Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} },
 		Run: startKubelet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = runner.Run(context.Background(), r)
-	return f, err
+	return f, stamp, err
 }
 
 func lastCommand(f *host.Fake) string {
@@ -35,28 +38,46 @@ func lastCommand(f *host.Fake) string {
 }
 
 func TestEnsureUnit(t *testing.T) {
+	restart := "systemctl enable -q kubelet && systemctl restart kubelet && mkdir -p /var/lib/kubeup/units && echo %s > /var/lib/kubeup/units/kubelet.stamp"
 	cases := []struct {
-		state   string
-		changed bool
-		want    string // "" = no change command
+		state string
+		stale bool
+		want  string // "" = no change command
 	}{
 		{"active enabled", false, ""},
-		{"active enabled", true, "systemctl enable -q kubelet && systemctl restart kubelet"},
-		{"inactive disabled", false, "systemctl enable -q kubelet && systemctl restart kubelet"},
+		{"active enabled", true, restart},
+		{"inactive disabled", false, restart},
 		{"active disabled", false, "systemctl enable -q kubelet"},
 	}
 	for _, c := range cases {
-		f, err := unitRun(t, c.state, c.changed)
+		f, stamp, err := unitRun(t, c.state, c.stale)
 		if err != nil {
 			t.Fatalf("%s: %v", c.state, err)
 		}
 		last := lastCommand(f)
 		if c.want == "" && !strings.Contains(last, "is-active") {
-			t.Errorf("%s changed=%v: ran %q, want nothing", c.state, c.changed, last)
+			t.Errorf("%s stale=%v: ran %q, want nothing", c.state, c.stale, last)
 		}
-		if c.want != "" && last != c.want {
-			t.Errorf("%s changed=%v: ran %q, want %q", c.state, c.changed, last, c.want)
+		if want := strings.Replace(c.want, "%s", stamp, 1); c.want != "" && last != want {
+			t.Errorf("%s stale=%v: ran %q, want %q", c.state, c.stale, last, want)
 		}
+	}
+}
+
+func TestUnitStampFollowsPlannedContent(t *testing.T) {
+	r, _ := testRun(t)
+	before := r.unitStamp("node2", "kubelet")
+	proxy := r.unitStamp("node2", "kube-proxy")
+	for i, f := range r.Plan.Hosts[1].Files {
+		if f.Path == layout.KubeletConfig {
+			r.Plan.Hosts[1].Files[i].Content = append(f.Content, []byte("# changed\n")...)
+		}
+	}
+	if r.unitStamp("node2", "kubelet") == before {
+		t.Error("kubelet stamp did not change with its config")
+	}
+	if r.unitStamp("node2", "kube-proxy") != proxy {
+		t.Error("kube-proxy stamp changed with kubelet's config")
 	}
 }
 

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/phases"
+	"kubeup.dev/kubeup/internal/pki"
+	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/state"
+)
+
+// resetOptions are the flags of kubeup reset.
+type resetOptions struct {
+	file           string
+	yes            bool
+	hosts          []string
+	dryRun         bool
+	concurrency    int
+	output         string
+	acceptHostKeys bool
+	sshTimeout     time.Duration
+	drainTimeout   time.Duration
+	// isTerminal reports whether the confirmation can be asked on in.
+	isTerminal func(in io.Reader) bool
+}
+
+func newResetCmd(app *App) *cobra.Command {
+	o := &resetOptions{isTerminal: readerIsTerminal}
+	cmd := &cobra.Command{
+		Use:   "reset -f FILE",
+		Short: "Remove everything kubeup put on the hosts: services, containers, files, interfaces, iptables rules",
+		Long: "Reset stops and disables the units kubeup installed, removes containerd's k8s.io containers\n" +
+			"and the images kubeup imported, unmounts the kubelet's volumes, deletes the CNI interfaces,\n" +
+			"the pod routes and the iptables chains KUBE-* and FLANNEL-*, and removes every file, binary\n" +
+			"and data directory kubeup wrote, on every host in parallel. A second reset changes nothing.\n" +
+			"With --host it resets only those workers, draining and deleting their Nodes first.\n" +
+			"The CA and certificates in the state directory are kept, so a later apply keeps the same CA.",
+		Example: "  kubeup reset -f cluster.yaml --dry-run\n  kubeup reset -f cluster.yaml --yes\n  kubeup reset -f cluster.yaml --host node3",
+		Args:    exactArgs(0),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), app) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "", "the cluster spec (required)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
+	f.StringArrayVar(&o.hosts, "host", nil, "reset only this worker (repeatable); its Node is drained and deleted first")
+	f.BoolVar(&o.dryRun, "dry-run", false, "list every change per host and change nothing")
+	f.IntVar(&o.concurrency, "concurrency", phase.DefaultConcurrency, "hosts a phase works on at once")
+	f.StringVarP(&o.output, "output", "o", "text", "progress format: text or json (one event per line)")
+	f.BoolVar(&o.acceptHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (a changed key always fails)")
+	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer before reset fails")
+	f.DurationVar(&o.drainTimeout, "drain-timeout", phases.DefaultDrainTimeout, "how long --host waits for the Node's pods to be evicted")
+	return cmd
+}
+
+func (o *resetOptions) run(ctx context.Context, app *App) error {
+	if o.output != "text" && o.output != "json" {
+		return usageError{fmt.Errorf("-o %q: use text or json", o.output)}
+	}
+	c, err := loadValidSpec(app.Err, o.file)
+	if err != nil {
+		return err
+	}
+	sel, err := phases.ResetSelection(c, o.hosts)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := o.confirm(app, c, sel); err != nil {
+		return err
+	}
+	dir := state.Dir(o.file, c.Metadata.Name)
+	logFile, err := openDebugLog(dir, "reset")
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	r, err := o.prepare(c, dir, logFile)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return o.execute(ctx, app, r, sel, logFile)
+}
+
+// confirm asks for "yes" on a terminal unless --yes or --dry-run; without
+// a terminal it refuses.
+func (o *resetOptions) confirm(app *App, c *spec.Cluster, sel []string) error {
+	if o.yes || o.dryRun {
+		return nil
+	}
+	if !o.isTerminal(app.In) {
+		return usageError{errors.New("reset deletes the cluster's workloads and data and asks for confirmation, but standard input is not a terminal: pass --yes to reset without asking (or --dry-run to only list the changes)")}
+	}
+	targets := "every host of cluster " + c.Metadata.Name
+	if len(sel) > 0 {
+		targets = strings.Join(sel, ", ") + " (drained and deleted from cluster " + c.Metadata.Name + " first)"
+	}
+	fmt.Fprintf(app.Err, "This removes kubeup's services, containers, files, interfaces and iptables rules from %s.\nTheir pods and data are lost. Type yes to continue: ", targets)
+	line, err := bufio.NewReader(app.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read confirmation: %w", err)
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("reset cancelled: nothing was changed")
+	}
+	return nil
+}
+
+// readerIsTerminal reports whether r is a terminal.
+func readerIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// prepare builds the run: the planned paths, the PKI when the state
+// directory has one (for the drain), and a dialer.
+func (o *resetOptions) prepare(c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
+	hosts, err := plannedPaths(c)
+	if err != nil {
+		return nil, err
+	}
+	// Without certificates the drain warns and is left out.
+	st, _ := pki.Load(state.PKIDir(dir), c)
+	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
+	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
+	r.Dialer = host.NewDialer(host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log})
+	return r, nil
+}
+
+// plannedPaths plans the cluster in a throw-away state directory: reset
+// needs only which paths apply writes on each host, which depend on the
+// spec alone, and must neither create nor re-issue the real state.
+func plannedPaths(c *spec.Cluster) ([]plan.HostFiles, error) {
+	tmp, err := os.MkdirTemp("", "kubeup-reset-")
+	if err != nil {
+		return nil, fmt.Errorf("plan paths: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	pc, err := plan.ForCluster(tmp, c, time.Now(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("plan paths of cluster %s: %w", c.Metadata.Name, err)
+	}
+	return pc.Hosts, nil
+}
+
+func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel []string, logFile *os.File) error {
+	sink := phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
+	if o.output == "json" {
+		sink = phase.NewJSONSink(app.Out)
+	}
+	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout})
+	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, Sink: sink, Log: r.Log}, ps...)
+	if err != nil {
+		return err
+	}
+	rep, runErr := runner.Run(ctx, r)
+	for _, w := range r.Warnings() {
+		fmt.Fprintln(app.Err, "warning:", w)
+	}
+	if rep != nil && o.output == "text" {
+		_ = rep.WriteTimings(app.Err)
+	}
+	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
+	if runErr != nil {
+		return fmt.Errorf("%w\nreset again once fixed: it resumes where it stopped", runErr)
+	}
+	o.summary(app.Out, r, rep, sel)
+	return nil
+}
+
+func (o *resetOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report, sel []string) {
+	if o.output == "json" {
+		return
+	}
+	name := r.Cluster.Metadata.Name
+	switch {
+	case o.dryRun:
+		fmt.Fprintf(w, "dry run: %d changes planned, nothing changed\n", rep.Changes())
+		return
+	case len(sel) > 0:
+		fmt.Fprintf(w, "reset %s of cluster %s (%d changes)\n", strings.Join(sel, ", "), name, rep.Changes())
+		return
+	case rep.Changes() == 0:
+		fmt.Fprintf(w, "cluster %s: nothing to reset, no host has anything of kubeup\n", name)
+	default:
+		fmt.Fprintf(w, "cluster %s reset on %d hosts (%d changes)\n", name, len(r.Cluster.Spec.Hosts), rep.Changes())
+	}
+	fmt.Fprintf(w, "kept the cluster's CA, certificates and secrets in %s, so a later apply keeps the same CA (remove that directory to forget the cluster)\n", r.StateDir)
+}

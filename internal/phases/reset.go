@@ -1,0 +1,455 @@
+package phases
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// DefaultDrainTimeout bounds the drain of a host reset on its own.
+const DefaultDrainTimeout = 2 * time.Minute
+
+// ContainerdConfigBackup is where apply keeps the host's own containerd
+// configuration before replacing it, so that reset can put it back.
+const ContainerdConfigBackup = layout.KubeupDir + "/backup/containerd-config.toml"
+
+// ResetOptions choose what kubeup reset does.
+type ResetOptions struct {
+	// Hosts names the hosts to reset; empty resets the whole cluster.
+	// ResetSelection checks and normalizes the names.
+	Hosts []string
+	// DrainTimeout bounds the drain of hosts reset on their own
+	// (default DefaultDrainTimeout).
+	DrainTimeout time.Duration
+	// Client returns the clientset the drain uses; nil means (*Run).Client.
+	Client func(*Run) (kubernetes.Interface, error)
+}
+
+// Reset returns the phases of kubeup reset. Each host phase probes the
+// host in one round trip and changes only what it finds, through Wet, so a
+// dry run lists every change, a second reset changes nothing and a host
+// that never had kubeup is left as it is. Resetting only some hosts (which
+// must be workers) drains and deletes their Nodes first; resetting the
+// whole cluster removes the local admin kubeconfig at the end and keeps the
+// PKI in the state directory.
+func Reset(o ResetOptions) []phase.Phase[*Run] {
+	all := o.hosts
+	ps := []phase.Phase[*Run]{{Name: "connect", Run: o.connect}}
+	if len(o.Hosts) > 0 {
+		ps = append(ps, phase.Phase[*Run]{Name: "drain", Run: o.drain})
+	}
+	ps = append(ps,
+		phase.Phase[*Run]{Name: "services", Hosts: all, Run: resetServices},
+		phase.Phase[*Run]{Name: "containerd", Hosts: all, Run: resetContainerd},
+		phase.Phase[*Run]{Name: "mounts", Hosts: all, Run: resetMounts},
+		phase.Phase[*Run]{Name: "network", Hosts: all, Run: resetNetwork},
+		phase.Phase[*Run]{Name: "files", Hosts: all, Run: resetFiles},
+	)
+	if len(o.Hosts) == 0 {
+		ps = append(ps, phase.Phase[*Run]{Name: "kubeconfig", Run: removeKubeconfig})
+	}
+	return ps
+}
+
+// ResetSelection checks the --host names of a reset and returns them in
+// spec order without duplicates, or nil when they name every host (a
+// whole-cluster reset). Hosts reset on their own must be workers only:
+// taking an etcd member or a control plane away alone would break the
+// cluster.
+func ResetSelection(c *spec.Cluster, names []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		if _, ok := c.Spec.Host(n); !ok {
+			return nil, fmt.Errorf("--host %s: no such host in the spec: choose from %s", n, strings.Join(hostNames(c.Spec.Hosts), ", "))
+		}
+		want[n] = true
+	}
+	if len(want) == 0 || len(want) == len(c.Spec.Hosts) {
+		return nil, nil
+	}
+	var out []string
+	for _, h := range c.Spec.Hosts {
+		if !want[h.Name] {
+			continue
+		}
+		if h.HasRole(spec.RoleControlPlane) || h.HasRole(spec.RoleEtcd) {
+			return nil, fmt.Errorf("--host %s: the host runs the control plane or etcd; only workers can be reset on their own: reset the whole cluster (leave out --host)", h.Name)
+		}
+		out = append(out, h.Name)
+	}
+	return out, nil
+}
+
+func hostNames(hosts []spec.Host) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.Name
+	}
+	return out
+}
+
+// selected returns the spec hosts the reset works on.
+func (o ResetOptions) selected(c *spec.Cluster) []spec.Host {
+	if len(o.Hosts) == 0 {
+		return c.Spec.Hosts
+	}
+	var out []spec.Host
+	for _, h := range c.Spec.Hosts {
+		if slices.Contains(o.Hosts, h.Name) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// hosts returns the connected hosts the reset works on, in spec order.
+func (o ResetOptions) hosts(r *Run) []host.Host {
+	var out []host.Host
+	for _, h := range o.selected(r.Cluster) {
+		if hh := r.Host(h.Name); hh != nil {
+			out = append(out, hh)
+		}
+	}
+	return out
+}
+
+// connect dials the selected hosts at once; the others are not touched,
+// so a reset of one worker works while other hosts are down.
+func (o ResetOptions) connect(ctx context.Context, r *Run, s *phase.Step) error {
+	var hosts []spec.Host
+	for _, h := range o.selected(r.Cluster) {
+		if r.Host(h.Name) == nil {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) == 0 {
+		return nil
+	}
+	if r.Dialer == nil {
+		return errors.New("no dialer configured")
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(hosts))
+	for i, h := range hosts {
+		wg.Go(func() {
+			hh, err := r.Dialer.Dial(ctx, h)
+			if err != nil {
+				errs[i] = fmt.Errorf("connect to %s: %w (to reset the other hosts, name them with --host)", h.Name, err)
+				return
+			}
+			r.SetHost(h.Name, host.WithLog(hh, s.Log().With("host", h.Name)))
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// probe runs a read-only script on the host and returns its output
+// lines split into fields, grouped by their first field.
+func probe(ctx context.Context, h host.Host, script string) (map[string][][]string, error) {
+	out, _, err := h.Exec(ctx, script)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	got := map[string][][]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) > 0 {
+			got[f[0]] = append(got[f[0]], f[1:])
+		}
+	}
+	return got, sc.Err()
+}
+
+// wetExec runs cmd on the host as one change described by what.
+func wetExec(ctx context.Context, s *phase.Step, what, cmd string) error {
+	return s.Wet(what, func(h host.Host) error {
+		_, _, err := h.Exec(ctx, cmd)
+		return err
+	})
+}
+
+// listed joins names for a change description, at most max of them.
+func listed(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// quoteAll quotes every word for the shell.
+func quoteAll(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = host.Quote(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// resetUnits are the units kubeup installs, in stop order.
+func resetUnits() []string {
+	return []string{"kubelet", "kube-proxy", "flanneld", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"}
+}
+
+// unitProbe prints which of kubeup's units have a unit file in
+// /etc/systemd/system, the state of each ("unit ID=...", a bare "unit"
+// between units), then the cluster the host belongs to.
+func unitProbe() string {
+	var files, ids []string
+	for _, u := range resetUnits() {
+		files = append(files, host.Quote(layout.Unit(u)))
+		ids = append(ids, host.Quote(u+".service"))
+	}
+	return fmt.Sprintf(`for f in %s; do [ -e "$f" ] && echo "file $f"; done
+systemctl show -p Id,ActiveState,UnitFileState,FragmentPath %s 2>/dev/null | sed 's/^/unit /'
+[ -f %[3]s ] && echo "mark $(head -n1 %[3]s)"; true`, strings.Join(files, " "), strings.Join(ids, " "), layout.ClusterMark)
+}
+
+// resetUnit is what systemctl show says about one unit.
+type resetUnit struct {
+	name, active, enabled, fragment string
+}
+
+// parseUnits reads the probe's "unit KEY=VALUE" blocks.
+func parseUnits(lines [][]string) []resetUnit {
+	var out []resetUnit
+	var cur resetUnit
+	flush := func() {
+		if cur.name != "" {
+			out = append(out, cur)
+		}
+		cur = resetUnit{}
+	}
+	for _, f := range lines {
+		if len(f) == 0 {
+			flush()
+			continue
+		}
+		k, v, _ := strings.Cut(f[0], "=")
+		switch k {
+		case "Id":
+			cur.name = strings.TrimSuffix(v, ".service")
+		case "ActiveState":
+			cur.active = v
+		case "UnitFileState":
+			cur.enabled = v
+		case "FragmentPath":
+			cur.fragment = v
+		}
+	}
+	flush()
+	return out
+}
+
+// resetServices stops and disables kubeup's units and removes their unit
+// files. It first refuses a host that belongs to another cluster.
+func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
+	got, err := probe(ctx, s.Host(), unitProbe())
+	if err != nil {
+		return err
+	}
+	if err := checkMark(r.Cluster.Metadata.Name, got["mark"]); err != nil {
+		return err
+	}
+	var stop, files []string
+	for _, u := range parseUnits(got["unit"]) {
+		hasFile := has(got, "file", layout.Unit(u.name))
+		if !hasFile && u.fragment != layout.Unit(u.name) {
+			continue // not kubeup's unit (or no unit at all)
+		}
+		if hasFile {
+			files = append(files, layout.Unit(u.name))
+		}
+		if (u.active != "inactive" && u.active != "") || u.enabled == "enabled" {
+			stop = append(stop, u.name)
+		}
+	}
+	if len(stop) > 0 {
+		if err := wetExec(ctx, s, "stop and disable "+strings.Join(stop, ", "), stopCmd(stop)); err != nil {
+			return err
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	cmd := fmt.Sprintf("rm -f -- %s && systemctl daemon-reload", quoteAll(files))
+	return wetExec(ctx, s, "remove unit files "+strings.Join(files, ", ")+" and reload systemd", cmd)
+}
+
+// stopCmd disables units and stops them without a graceful shutdown
+// (everything they hold is removed next; kube-apiserver alone would take a
+// minute): the stop jobs are queued, the processes killed, then the stops
+// waited for, so that Restart= does not bring them back.
+func stopCmd(units []string) string {
+	return fmt.Sprintf(`systemctl disable -q %[1]s || exit 1
+systemctl stop --no-block %[1]s; systemctl kill -s SIGKILL %[1]s 2>/dev/null
+systemctl stop %[1]s; rc=$?; systemctl reset-failed %[1]s 2>/dev/null; exit $rc`, quoteAll(units))
+}
+
+// checkMark refuses a host whose cluster mark names another cluster.
+func checkMark(cluster string, marks [][]string) error {
+	for _, m := range marks {
+		if len(m) > 0 && m[0] != cluster {
+			return fmt.Errorf("the host belongs to cluster %s (%s), not %s: reset it with that cluster's spec, or remove %s if it is really this cluster's",
+				m[0], layout.ClusterMark, cluster, layout.ClusterMark)
+		}
+	}
+	return nil
+}
+
+// resetPaths lists what reset removes on host h: every planned file but
+// containerd's configuration (phase containerd restores that), the
+// installed binaries and the directories kubeup and its components
+// fill. Paths inside another listed path are left out.
+func resetPaths(r *Run, h spec.Host) []string {
+	set := map[string]bool{}
+	for _, f := range r.hostFiles(h.Name).Files {
+		if f.Path != layout.ContainerdConfig {
+			set[f.Path] = true
+		}
+	}
+	for _, b := range binariesFor(r.Cluster, h) {
+		set[installPath(b)] = true
+	}
+	for _, u := range resetUnits() {
+		set[layout.Unit(u)] = true
+	}
+	for _, p := range resetDirs() {
+		set[p] = true
+	}
+	if h.HasRole(spec.RoleEtcd) && r.Cluster.Spec.Etcd.External == nil {
+		set[layout.EtcdDataDir] = true
+	}
+	return outermost(set)
+}
+
+// resetDirs are the directories and files kubeup or the components it
+// runs create on every host, besides the planned files.
+func resetDirs() []string {
+	return []string{
+		layout.KubernetesDir, layout.KubeletDir, layout.KubeProxyDir, layout.KubeupDir,
+		layout.FlannelDir, layout.FlannelRunDir, layout.FlannelCNIConfig, path.Join(layout.CNIBinDir, "flannel"),
+		layout.ModulesLoadConfig, layout.SysctlConfig,
+		"/var/lib/cni", "/var/log/kubernetes", "/var/log/pods", "/var/log/containers", "/usr/libexec/kubernetes",
+	}
+}
+
+// outermost returns the sorted paths of set that are not inside another.
+func outermost(set map[string]bool) []string {
+	var out []string
+	for p := range set {
+		inside := false
+		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
+			if set[d] {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// emptyDirs are removed after the files when nothing else is left in
+// them: apply creates them on hosts that had none. The CNI configuration
+// directory stays: containerd's CRI plugin creates it whenever it starts.
+func emptyDirs() []string {
+	return []string{layout.CNIBinDir, path.Dir(layout.CNIBinDir)}
+}
+
+// cgroupRoot is the sandbox kubelet's own cgroup root on host name.
+func cgroupRoot(name string) string { return "kubeup-" + name }
+
+// filesProbe prints every path of paths that exists, and in a sandbox the
+// host's kubelet cgroup roots.
+func filesProbe(r *Run, name string, paths []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `for p in %s; do if [ -e "$p" ] || [ -L "$p" ]; then echo "path $p"; fi; done`, quoteAll(paths))
+	if sandboxCgroupRoot(r) {
+		fmt.Fprintf(&b, "\nfor d in /sys/fs/cgroup/*/%[1]s /sys/fs/cgroup/%[1]s; do [ -d \"$d\" ] && echo \"cgroup $d\"; done", cgroupRoot(name))
+	}
+	return b.String() + "; true"
+}
+
+func sandboxCgroupRoot(r *Run) bool {
+	sb := r.Cluster.Spec.Sandbox
+	return sb != nil && sb.PerNodeCgroupRoot && r.Cluster.Spec.Kubelet.CgroupDriver == "cgroupfs"
+}
+
+// resetFiles removes every file, binary and data directory kubeup wrote,
+// then the CNI directories apply created if they are left empty, and in a
+// sandbox the kubelet's cgroup root.
+func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
+	paths := resetPaths(r, r.specHost(s.HostName()))
+	got, err := probe(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
+	if err != nil {
+		return err
+	}
+	var present []string
+	for _, f := range got["path"] {
+		present = append(present, f[0])
+	}
+	if len(present) > 0 {
+		if err := wetExec(ctx, s, "remove "+strings.Join(present, ", "), removeCmd(present)); err != nil {
+			return err
+		}
+	}
+	if len(got["cgroup"]) == 0 {
+		return nil
+	}
+	return wetExec(ctx, s, fmt.Sprintf("remove cgroup root /%s (sandbox)", cgroupRoot(s.HostName())), cgroupCmd(got["cgroup"]))
+}
+
+// removeCmd removes paths, refusing any that still has a mount inside
+// (rm would delete the mounted data), then the empty CNI directories.
+func removeCmd(paths []string) string {
+	q := quoteAll(paths)
+	return fmt.Sprintf(`for p in %s; do if awk -v p="$p/" 'index($2, p) == 1 { found = 1 } END { exit !found }' /proc/mounts; then echo "$p has mounts inside: unmount them (kubeup reset unmounts those under %s) and run reset again" >&2; exit 1; fi; done
+rm -rf --one-file-system -- %s || exit 1
+rmdir %s 2>/dev/null; true`, q, layout.KubeletDir, q, quoteAll(emptyDirs()))
+}
+
+// cgroupCmd removes cgroup directories bottom-up, retrying while the
+// killed containers' processes go away.
+func cgroupCmd(dirs [][]string) string {
+	var ds []string
+	for _, d := range dirs {
+		ds = append(ds, d[0])
+	}
+	return fmt.Sprintf(`for i in 1 2 3 4 5 6 7 8 9 10; do ok=1; for d in %s; do [ -d "$d" ] || continue; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || ok=0; done; [ $ok = 1 ] && exit 0; sleep 1; done
+echo "cgroups are still in use: find the processes with cat $(find %s -name cgroup.procs)" >&2; exit 1`, quoteAll(ds), quoteAll(ds))
+}
+
+// removeKubeconfig removes the local admin kubeconfig after a reset of
+// the whole cluster; the PKI and secrets in the state directory stay so
+// that a later apply keeps the same CA.
+func removeKubeconfig(_ context.Context, r *Run, s *phase.Step) error {
+	p := AdminKubeconfigPath(r.StateDir)
+	if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return s.Wet("remove local admin kubeconfig "+p, func(host.Host) error {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+}
