@@ -11,6 +11,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
@@ -66,6 +67,11 @@ func (r *Run) wantedArtifacts(h spec.Host) ([]wanted, error) {
 	return out, nil
 }
 
+// installedList records "sha256 size mtime path" for every artifact
+// kubeup placed, so that a re-run trusts an unchanged file (same size and
+// mtime) without hashing hundreds of megabytes again.
+const installedList = layout.KubeupDir + "/installed.list"
+
 // distribute uploads every binary and image archive whose sha256 on the
 // host differs. Files with the same content (the multi-call Kubernetes
 // binary under several names) are uploaded once and hard-linked.
@@ -78,18 +84,18 @@ func distribute(ctx context.Context, r *Run, s *phase.Step) error {
 	for i, w := range want {
 		dests[i] = w.Dest
 	}
-	have, err := remoteFiles(ctx, s.Host(), dests)
+	have, err := installedSums(ctx, s.Host(), dests)
 	if err != nil {
 		return err
 	}
 	placed := map[string]string{} // sha256 -> a destination that holds it
 	for _, w := range want {
-		if f, ok := have[w.Dest]; ok && f.SHA256 == w.Artifact.SHA256 {
+		if have[w.Dest] == w.Artifact.SHA256 {
 			placed[w.Artifact.SHA256] = w.Dest
 		}
 	}
 	for _, w := range want {
-		if f, ok := have[w.Dest]; ok && f.SHA256 == w.Artifact.SHA256 {
+		if have[w.Dest] == w.Artifact.SHA256 {
 			continue
 		}
 		if err := r.place(ctx, s, w, placed); err != nil {
@@ -97,7 +103,91 @@ func distribute(ctx context.Context, r *Run, s *phase.Step) error {
 		}
 		r.markChanged(s.HostName(), w.Dest)
 	}
-	return nil
+	if s.DryRun() {
+		return nil
+	}
+	return recordInstalled(ctx, s, want)
+}
+
+// fileStat is a file's size and modification time.
+type fileStat struct{ size, mtime string }
+
+// statFiles reads installedList and the size and mtime of paths in one
+// round trip.
+func statFiles(ctx context.Context, h host.Host, paths []string) (record map[string][2]string, stats map[string]fileStat, err error) {
+	cmd := fmt.Sprintf("cat %s 2>/dev/null; echo ---; stat -c '%%s %%Y %%n' -- %s 2>/dev/null; true", installedList, shellList(paths))
+	out, _, err := h.Exec(ctx, cmd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read installed artifacts: %w", err)
+	}
+	rec, st, _ := strings.Cut(string(out), "---\n")
+	record, stats = map[string][2]string{}, map[string]fileStat{}
+	for _, l := range strings.Split(rec, "\n") {
+		if f := strings.SplitN(l, " ", 4); len(f) == 4 {
+			record[f[3]] = [2]string{f[0], f[1] + " " + f[2]}
+		}
+	}
+	for _, l := range strings.Split(st, "\n") {
+		if f := strings.SplitN(l, " ", 3); len(f) == 3 {
+			stats[f[2]] = fileStat{size: f[0], mtime: f[1]}
+		}
+	}
+	return record, stats, nil
+}
+
+// installedSums returns the sha256 of every existing path: from the
+// install record when size and mtime still match, else by hashing.
+func installedSums(ctx context.Context, h host.Host, paths []string) (map[string]string, error) {
+	record, stats, err := statFiles(ctx, h, paths)
+	if err != nil {
+		return nil, err
+	}
+	sums := map[string]string{}
+	var unknown []string
+	for p, st := range stats {
+		if rec, ok := record[p]; ok && rec[1] == st.size+" "+st.mtime {
+			sums[p] = rec[0]
+			continue
+		}
+		unknown = append(unknown, p)
+	}
+	hashed, err := remoteFiles(ctx, h, unknown)
+	if err != nil {
+		return nil, err
+	}
+	for p, f := range hashed {
+		sums[p] = f.SHA256
+	}
+	return sums, nil
+}
+
+// recordInstalled rewrites installedList when it no longer describes the
+// placed artifacts.
+func recordInstalled(ctx context.Context, s *phase.Step, want []wanted) error {
+	paths := make([]string, len(want))
+	for i, w := range want {
+		paths[i] = w.Dest
+	}
+	record, stats, err := statFiles(ctx, s.Host(), paths)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	current := len(record) == len(want)
+	for _, w := range want {
+		st := stats[w.Dest]
+		fmt.Fprintf(&b, "%s %s %s %s\n", w.Artifact.SHA256, st.size, st.mtime, w.Dest)
+		if rec := record[w.Dest]; rec != [2]string{w.Artifact.SHA256, st.size + " " + st.mtime} {
+			current = false
+		}
+	}
+	if current {
+		return nil
+	}
+	content := b.String()
+	return s.Wet("record installed artifacts in "+installedList, func(h host.Host) error {
+		return h.WriteFile(ctx, hostfile.File{Path: installedList, Mode: 0o644, Content: []byte(content)})
+	})
 }
 
 // place puts one artifact at its destination: a hard link to a copy

@@ -18,20 +18,39 @@ import (
 	"kubeup.dev/kubeup/internal/spec"
 )
 
-// withFS answers remoteFiles' checksum loop from the fake's own files, the
-// way the shell loop would on a real host.
+// withFS answers remoteFiles' sha256sum and stat commands from the fake's
+// own files, the way they would answer on a real host.
 func withFS(f *host.Fake) *host.Fake {
-	return f.OnFunc(`^for p in`, func(cmd string, _ []byte) host.Reply {
-		head, _, _ := strings.Cut(strings.TrimPrefix(cmd, "for p in "), "; do")
+	f.OnFunc(`^cat /var/lib/kubeup/installed.list`, func(cmd string, _ []byte) host.Reply {
 		var out strings.Builder
+		if ff, ok := f.File(installedList); ok {
+			out.Write(ff.Content)
+		}
+		out.WriteString("---\n")
+		_, list, _ := strings.Cut(cmd, "-- ")
+		list, _, _ = strings.Cut(list, " 2>/dev/null")
+		for _, p := range strings.Fields(list) {
+			p = strings.Trim(p, "'")
+			if ff, ok := f.File(p); ok {
+				// The fake has no clock: a content hash stands in for mtime.
+				sum := sha256.Sum256(ff.Content)
+				fmt.Fprintf(&out, "%d %d %s\n", len(ff.Content), uint32(sum[0])<<8|uint32(sum[1]), p)
+			}
+		}
+		return host.Reply{Stdout: out.String()}
+	})
+	return f.OnFunc(`^sha256sum -- `, func(cmd string, _ []byte) host.Reply {
+		head, _, _ := strings.Cut(strings.TrimPrefix(cmd, "sha256sum -- "), " 2>/dev/null")
+		var sums, modes strings.Builder
 		for _, p := range strings.Fields(head) {
 			p = strings.Trim(p, "'")
 			if ff, ok := f.File(p); ok {
 				sum := sha256.Sum256(ff.Content)
-				fmt.Fprintf(&out, "%s %o %s\n", hex.EncodeToString(sum[:]), ff.Mode.Perm(), p)
+				fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), p)
+				fmt.Fprintf(&modes, "%o %s\n", ff.Mode.Perm(), p)
 			}
 		}
-		return host.Reply{Stdout: out.String()}
+		return host.Reply{Stdout: sums.String() + "---\n" + modes.String()}
 	})
 }
 

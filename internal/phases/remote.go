@@ -1,7 +1,6 @@
 package phases
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -17,36 +16,43 @@ type remoteFile struct {
 	Mode   fs.FileMode
 }
 
-// remoteFiles reads the sha256 and mode of every path in one round trip;
-// missing paths are absent from the result.
+// remoteFiles reads the sha256 and mode of every path in one round trip
+// (two processes, whatever the number of paths); missing paths are absent
+// from the result.
 func remoteFiles(ctx context.Context, h host.Host, paths []string) (map[string]remoteFile, error) {
 	out := map[string]remoteFile{}
 	if len(paths) == 0 {
 		return out, nil
 	}
-	var b strings.Builder
-	b.WriteString("for p in")
-	for _, p := range paths {
-		b.WriteString(" " + host.Quote(p))
-	}
-	b.WriteString(`; do [ -f "$p" ] && printf '%s %s %s\n' "$(sha256sum < "$p" | cut -d' ' -f1)" "$(stat -c %a "$p")" "$p"; done; true`)
-	stdout, _, err := h.Exec(ctx, b.String())
+	list := shellList(paths)
+	cmd := fmt.Sprintf("sha256sum -- %s 2>/dev/null; echo ---; stat -c '%%a %%n' -- %s 2>/dev/null; true", list, list)
+	stdout, _, err := h.Exec(ctx, cmd)
 	if err != nil {
 		return nil, fmt.Errorf("read file checksums: %w", err)
 	}
-	sc := bufio.NewScanner(strings.NewReader(string(stdout)))
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), " ", 3)
-		if len(f) != 3 {
-			continue
+	sums, modes, _ := strings.Cut(string(stdout), "---\n")
+	for _, line := range strings.Split(sums, "\n") {
+		if sum, p, ok := strings.Cut(line, "  "); ok {
+			out[p] = remoteFile{SHA256: sum}
 		}
-		mode, err := strconv.ParseUint(f[1], 8, 32)
-		if err != nil {
-			continue
-		}
-		out[f[2]] = remoteFile{SHA256: f[0], Mode: fs.FileMode(mode)}
 	}
-	return out, sc.Err()
+	for _, line := range strings.Split(modes, "\n") {
+		m, p, ok := strings.Cut(line, " ")
+		mode, err := strconv.ParseUint(m, 8, 32)
+		if f, seen := out[p]; ok && seen && err == nil {
+			f.Mode = fs.FileMode(mode)
+			out[p] = f
+		}
+	}
+	return out, nil
+}
+
+func shellList(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = host.Quote(p)
+	}
+	return strings.Join(q, " ")
 }
 
 // unitState is whether a systemd unit is active and enabled, and the
