@@ -52,7 +52,7 @@ func makeCSR(t *testing.T, r req) *certv1.CertificateSigningRequest {
 	return &certv1.CertificateSigningRequest{
 		ObjectMeta: metav1.ObjectMeta{Name: r.name},
 		Spec: certv1.CertificateSigningRequestSpec{
-			Request: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
 			SignerName: r.signer, Username: r.user, Groups: []string{"system:nodes", "system:authenticated"},
 			Usages: r.usages,
 		},

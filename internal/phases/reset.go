@@ -75,7 +75,7 @@ func ResetSelection(c *spec.Cluster, names []string) ([]string, error) {
 	want := map[string]bool{}
 	for _, n := range names {
 		if _, ok := c.Spec.Host(n); !ok {
-			return nil, fmt.Errorf("--host %s: no such host in the spec: choose from %s", n, strings.Join(hostNames(c.Spec.Hosts), ", "))
+			return nil, fmt.Errorf("--host %s: no such host in the spec: choose from %s", n, strings.Join(specHostNames(c.Spec.Hosts), ", "))
 		}
 		want[n] = true
 	}
@@ -95,7 +95,7 @@ func ResetSelection(c *spec.Cluster, names []string) ([]string, error) {
 	return out, nil
 }
 
-func hostNames(hosts []spec.Host) []string {
+func specHostNames(hosts []spec.Host) []string {
 	out := make([]string, len(hosts))
 	for i, h := range hosts {
 		out[i] = h.Name
@@ -159,9 +159,9 @@ func (o ResetOptions) connect(ctx context.Context, r *Run, s *phase.Step) error 
 	return errors.Join(errs...)
 }
 
-// probe runs a read-only script on the host and returns its output
+// resetProbe runs a read-only script on the host and returns its output
 // lines split into fields, grouped by their first field.
-func probe(ctx context.Context, h host.Host, script string) (map[string][][]string, error) {
+func resetProbe(ctx context.Context, h host.Host, script string) (map[string][][]string, error) {
 	out, _, err := h.Exec(ctx, script)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
@@ -184,16 +184,16 @@ func wetExec(ctx context.Context, s *phase.Step, what, cmd string) error {
 	})
 }
 
-// listed joins names for a change description, at most max of them.
-func listed(names []string, max int) string {
+// listedNames joins names for a change description, at most max of them.
+func listedNames(names []string, max int) string {
 	if len(names) <= max {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
 
-// quoteAll quotes every word for the shell.
-func quoteAll(words []string) string {
+// quoteWords quotes every word for the shell.
+func quoteWords(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
 		q[i] = host.Quote(w)
@@ -259,7 +259,7 @@ func parseUnits(lines [][]string) []resetUnit {
 // resetServices stops and disables kubeup's units and removes their unit
 // files. It first refuses a host that belongs to another cluster.
 func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := probe(ctx, s.Host(), unitProbe())
+	got, err := resetProbe(ctx, s.Host(), unitProbe())
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 	}
 	var stop, files []string
 	for _, u := range parseUnits(got["unit"]) {
-		hasFile := has(got, "file", layout.Unit(u.name))
+		hasFile := probeHas(got, "file", layout.Unit(u.name))
 		if !hasFile && u.fragment != layout.Unit(u.name) {
 			continue // not kubeup's unit (or no unit at all)
 		}
@@ -280,25 +280,25 @@ func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 		}
 	}
 	if len(stop) > 0 {
-		if err := wetExec(ctx, s, "stop and disable "+strings.Join(stop, ", "), stopCmd(stop)); err != nil {
+		if err := wetExec(ctx, s, "stop and disable "+strings.Join(stop, ", "), stopUnitsCmd(stop)); err != nil {
 			return err
 		}
 	}
 	if len(files) == 0 {
 		return nil
 	}
-	cmd := fmt.Sprintf("rm -f -- %s && systemctl daemon-reload", quoteAll(files))
+	cmd := fmt.Sprintf("rm -f -- %s && systemctl daemon-reload", quoteWords(files))
 	return wetExec(ctx, s, "remove unit files "+strings.Join(files, ", ")+" and reload systemd", cmd)
 }
 
-// stopCmd disables units and stops them without a graceful shutdown
+// stopUnitsCmd disables units and stops them without a graceful shutdown
 // (everything they hold is removed next; kube-apiserver alone would take a
 // minute): the stop jobs are queued, the processes killed, then the stops
 // waited for, so that Restart= does not bring them back.
-func stopCmd(units []string) string {
+func stopUnitsCmd(units []string) string {
 	return fmt.Sprintf(`systemctl disable -q %[1]s || exit 1
 systemctl stop --no-block %[1]s; systemctl kill -s SIGKILL %[1]s 2>/dev/null
-systemctl stop %[1]s; rc=$?; systemctl reset-failed %[1]s 2>/dev/null; exit $rc`, quoteAll(units))
+systemctl stop %[1]s; rc=$?; systemctl reset-failed %[1]s 2>/dev/null; exit $rc`, quoteWords(units))
 }
 
 // checkMark refuses a host whose cluster mark names another cluster.
@@ -368,23 +368,23 @@ func outermost(set map[string]bool) []string {
 	return out
 }
 
-// emptyDirs are removed after the files when nothing else is left in
+// resetEmptyDirs are removed after the files when nothing else is left in
 // them: apply creates them on hosts that had none. The CNI configuration
 // directory stays: containerd's CRI plugin creates it whenever it starts.
-func emptyDirs() []string {
+func resetEmptyDirs() []string {
 	return []string{layout.CNIBinDir, path.Dir(layout.CNIBinDir)}
 }
 
-// cgroupRoot is the sandbox kubelet's own cgroup root on host name.
-func cgroupRoot(name string) string { return "kubeup-" + name }
+// kubeletCgroupRoot is the sandbox kubelet's own cgroup root on host name.
+func kubeletCgroupRoot(name string) string { return "kubeup-" + name }
 
 // filesProbe prints every path of paths that exists, and in a sandbox the
 // host's kubelet cgroup roots.
 func filesProbe(r *Run, name string, paths []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `for p in %s; do if [ -e "$p" ] || [ -L "$p" ]; then echo "path $p"; fi; done`, quoteAll(paths))
+	fmt.Fprintf(&b, `for p in %s; do if [ -e "$p" ] || [ -L "$p" ]; then echo "path $p"; fi; done`, quoteWords(paths))
 	if sandboxCgroupRoot(r) {
-		fmt.Fprintf(&b, "\nfor d in /sys/fs/cgroup/*/%[1]s /sys/fs/cgroup/%[1]s; do [ -d \"$d\" ] && echo \"cgroup $d\"; done", cgroupRoot(name))
+		fmt.Fprintf(&b, "\nfor d in /sys/fs/cgroup/*/%[1]s /sys/fs/cgroup/%[1]s; do [ -d \"$d\" ] && echo \"cgroup $d\"; done", kubeletCgroupRoot(name))
 	}
 	return b.String() + "; true"
 }
@@ -399,7 +399,7 @@ func sandboxCgroupRoot(r *Run) bool {
 // sandbox the kubelet's cgroup root.
 func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
 	paths := resetPaths(r, r.specHost(s.HostName()))
-	got, err := probe(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
+	got, err := resetProbe(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
 	if err != nil {
 		return err
 	}
@@ -408,23 +408,23 @@ func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
 		present = append(present, f[0])
 	}
 	if len(present) > 0 {
-		if err := wetExec(ctx, s, "remove "+strings.Join(present, ", "), removeCmd(present)); err != nil {
+		if err := wetExec(ctx, s, "remove "+strings.Join(present, ", "), removePathsCmd(present)); err != nil {
 			return err
 		}
 	}
 	if len(got["cgroup"]) == 0 {
 		return nil
 	}
-	return wetExec(ctx, s, fmt.Sprintf("remove cgroup root /%s (sandbox)", cgroupRoot(s.HostName())), cgroupCmd(got["cgroup"]))
+	return wetExec(ctx, s, fmt.Sprintf("remove cgroup root /%s (sandbox)", kubeletCgroupRoot(s.HostName())), cgroupCmd(got["cgroup"]))
 }
 
-// removeCmd removes paths, refusing any that still has a mount inside
+// removePathsCmd removes paths, refusing any that still has a mount inside
 // (rm would delete the mounted data), then the empty CNI directories.
-func removeCmd(paths []string) string {
-	q := quoteAll(paths)
+func removePathsCmd(paths []string) string {
+	q := quoteWords(paths)
 	return fmt.Sprintf(`for p in %s; do if awk -v p="$p/" 'index($2, p) == 1 { found = 1 } END { exit !found }' /proc/mounts; then echo "$p has mounts inside: unmount them (kubeup reset unmounts those under %s) and run reset again" >&2; exit 1; fi; done
 rm -rf --one-file-system -- %s || exit 1
-rmdir %s 2>/dev/null; true`, q, layout.KubeletDir, q, quoteAll(emptyDirs()))
+rmdir %s 2>/dev/null; true`, q, layout.KubeletDir, q, quoteWords(resetEmptyDirs()))
 }
 
 // cgroupCmd removes cgroup directories bottom-up, retrying while the
@@ -435,7 +435,7 @@ func cgroupCmd(dirs [][]string) string {
 		ds = append(ds, d[0])
 	}
 	return fmt.Sprintf(`for i in 1 2 3 4 5 6 7 8 9 10; do ok=1; for d in %s; do [ -d "$d" ] || continue; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || ok=0; done; [ $ok = 1 ] && exit 0; sleep 1; done
-echo "cgroups are still in use: find the processes with cat $(find %s -name cgroup.procs)" >&2; exit 1`, quoteAll(ds), quoteAll(ds))
+echo "cgroups are still in use: find the processes with cat $(find %s -name cgroup.procs)" >&2; exit 1`, quoteWords(ds), quoteWords(ds))
 }
 
 // removeKubeconfig removes the local admin kubeconfig after a reset of

@@ -26,12 +26,12 @@ const apiProbeTimeout = 15 * time.Second
 // hosts are reset either way.
 func (o ResetOptions) drain(ctx context.Context, r *Run, s *phase.Step) error {
 	if r.Plan == nil || r.Plan.PKI == nil {
-		r.warnAll(o.Hosts, "the state directory has no admin credentials: the Node was not drained nor deleted; delete it with kubectl delete node")
+		r.warnDrain(o.Hosts, "the state directory has no admin credentials: the Node was not drained nor deleted; delete it with kubectl delete node")
 		return nil
 	}
 	cs, err := o.client(r)
 	if err != nil {
-		r.warnAll(o.Hosts, fmt.Sprintf("no client for the API server (%v): the Node was not drained nor deleted", err))
+		r.warnDrain(o.Hosts, fmt.Sprintf("no client for the API server (%v): the Node was not drained nor deleted", err))
 		return nil
 	}
 	for _, name := range o.Hosts {
@@ -49,7 +49,7 @@ func (o ResetOptions) client(r *Run) (kubernetes.Interface, error) {
 	return r.Client()
 }
 
-func (r *Run) warnAll(hosts []string, msg string) {
+func (r *Run) warnDrain(hosts []string, msg string) {
 	for _, h := range hosts {
 		r.warn(h, Finding{Check: "drain", Message: msg, Warning: true})
 	}
@@ -104,12 +104,12 @@ func (o ResetOptions) evictPods(ctx context.Context, r *Run, s *phase.Step, cs k
 	for i, p := range pods {
 		names[i] = p.Namespace + "/" + p.Name
 	}
-	what := fmt.Sprintf("evict %d pods from node %s: %s", len(pods), name, listed(names, 6))
+	what := fmt.Sprintf("evict %d pods from node %s: %s", len(pods), name, listedNames(names, 6))
 	return s.Wet(what, func(host.Host) error {
 		left := evictUntilGone(ctx, cs, pods, o.drainTimeout())
 		if len(left) > 0 {
 			r.warn(name, Finding{Check: "drain", Warning: true, Message: fmt.Sprintf(
-				"%d pods did not leave within %s (%s): they are deleted with the node", len(left), o.drainTimeout(), listed(left, 6))})
+				"%d pods did not leave within %s (%s): they are deleted with the node", len(left), o.drainTimeout(), listedNames(left, 6))})
 		}
 		return nil
 	})
@@ -160,7 +160,7 @@ func evictUntilGone(ctx context.Context, cs kubernetes.Interface, pods []corev1.
 			if podGone(ctx, cs, p) {
 				continue
 			}
-			if evict(ctx, cs, p); !podGone(ctx, cs, p) {
+			if evictPod(ctx, cs, p); !podGone(ctx, cs, p) {
 				left = append(left, p)
 			}
 		}
@@ -186,8 +186,8 @@ func podGone(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) bool {
 	return apierrors.IsNotFound(err) || (err == nil && cur.UID != p.UID)
 }
 
-// evict asks for one pod's eviction; refusals are retried by the caller.
-func evict(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) {
+// evictPod asks for one pod's eviction; refusals are retried by the caller.
+func evictPod(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) {
 	_ = cs.CoreV1().Pods(p.Namespace).EvictV1(ctx, &policyv1.Eviction{
 		ObjectMeta:    metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
 		DeleteOptions: &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: ptrUID(p.UID)}},

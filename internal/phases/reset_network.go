@@ -29,7 +29,7 @@ for n in /run/netns/cni-*; do [ -e "$n" ] && echo "netns $n"; done; true`, reset
 // the pods' network namespaces and the CRI sandboxes' shared memory, then
 // removes the namespace files.
 func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := probe(ctx, s.Host(), mountsProbe())
+	got, err := resetProbe(ctx, s.Host(), mountsProbe())
 	if err != nil {
 		return err
 	}
@@ -44,13 +44,13 @@ func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
 	if netns > 0 {
 		parts = append(parts, fmt.Sprintf("remove %d pod network namespaces /run/netns/cni-*", netns))
 	}
-	return wetExec(ctx, s, strings.Join(parts, " and "), unmountCmd())
+	return wetExec(ctx, s, strings.Join(parts, " and "), unmountPodsCmd())
 }
 
-// unmountCmd unmounts the mounts reset removes, deepest first (lazily
+// unmountPodsCmd unmounts the mounts reset removes, deepest first (lazily
 // when busy), then removes the pod network namespace files (and their
 // directory when that leaves it empty).
-func unmountCmd() string {
+func unmountPodsCmd() string {
 	return fmt.Sprintf(`awk '{ print $2 }' /proc/mounts | grep -E '%s' | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" || exit 1; done || exit 1
 rm -f /run/netns/cni-*; rmdir /run/netns 2>/dev/null; true`, resetMountRE)
 }
@@ -104,7 +104,7 @@ func (r *Run) podCIDRs() []string {
 // pod network, and the iptables chains KUBE-* and FLANNEL-* with the rules
 // that jump to them, for iptables and ip6tables.
 func resetNetwork(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := probe(ctx, s.Host(), networkProbe(r.podCIDRs()))
+	got, err := resetProbe(ctx, s.Host(), networkProbe(r.podCIDRs()))
 	if err != nil {
 		return err
 	}
@@ -127,11 +127,11 @@ func deleteLinks(ctx context.Context, s *phase.Step, got map[string][][]string) 
 	if len(links) == 0 {
 		return nil
 	}
-	return wetExec(ctx, s, "delete network interfaces "+listed(links, 8), linksCmd())
+	return wetExec(ctx, s, "delete network interfaces "+listedNames(links, 8), deleteLinksCmd())
 }
 
-// linksCmd deletes the veths on cni0, then the CNI interfaces.
-func linksCmd() string {
+// deleteLinksCmd deletes the veths on cni0, then the CNI interfaces.
+func deleteLinksCmd() string {
 	return fmt.Sprintf(`for l in $([ -e /sys/class/net/cni0 ] && ip -o link show master cni0 | awk -F': ' '{ split($2, a, "@"); print a[1] }') %s; do
   [ -e "/sys/class/net/$l" ] || continue; ip link delete "$l" || [ ! -e "/sys/class/net/$l" ] || exit 1; done`, strings.Join(resetLinks(), " "))
 }
@@ -146,7 +146,7 @@ func deleteRoutes(ctx context.Context, s *phase.Step, routes [][]string) error {
 		}
 	}
 	for _, c := range slices.Sorted(maps.Keys(byCIDR)) {
-		what := fmt.Sprintf("delete routes into the pod network %s: %s", c, listed(byCIDR[c], 4))
+		what := fmt.Sprintf("delete routes into the pod network %s: %s", c, listedNames(byCIDR[c], 4))
 		if err := wetExec(ctx, s, what, fmt.Sprintf("ip %s route flush root %s", ipFamily(c), host.Quote(c))); err != nil {
 			return err
 		}
@@ -180,14 +180,14 @@ func deleteChains(ctx context.Context, s *phase.Step, chains [][]string) error {
 		if len(tables) == 0 {
 			continue
 		}
-		if err := wetExec(ctx, s, chainsWhat(tool, tables), chainsCmd(tool)); err != nil {
+		if err := wetExec(ctx, s, deleteChainsWhat(tool, tables), deleteChainsCmd(tool)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func chainsWhat(tool string, tables map[string]int) string {
+func deleteChainsWhat(tool string, tables map[string]int) string {
 	var parts []string
 	total := 0
 	for _, t := range slices.Sorted(maps.Keys(tables)) {
@@ -197,7 +197,7 @@ func chainsWhat(tool string, tables map[string]int) string {
 	return fmt.Sprintf("remove %d %s chains KUBE-* and FLANNEL-* (%s) and the rules that jump to them", total, tool, strings.Join(parts, ", "))
 }
 
-func chainsCmd(tool string) string {
+func deleteChainsCmd(tool string) string {
 	return fmt.Sprintf(`%[1]s-save | awk '%[2]s' | %[1]s-restore --noflush || exit 1
 left=$(%[1]s-save | grep -E '^:(KUBE-|FLANNEL-)' | cut -d' ' -f1 | tr '\n' ' ')
 [ -z "$left" ] || { echo "chains left after %[1]s-restore: $left" >&2; exit 1; }`, tool, chainRestore)

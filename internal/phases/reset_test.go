@@ -56,10 +56,10 @@ func newDeployed(t *testing.T, name string) *deployed {
 			"\nunit UnitFileState=" + u[2] + "\nunit FragmentPath=/etc/systemd/system/" + u[0] + ".service\nunit\n")
 	}
 	return &deployed{left: map[string]string{
-		"units":      units.String(),
-		"mark":       "mark demo\n",
+		"units": units.String(),
+		"mark":  "mark demo\n",
 		// a distribution's etcd, not kubeup's: left alone
-		"other": "unit Id=etcd.service\nunit ActiveState=active\nunit UnitFileState=enabled\nunit FragmentPath=/lib/systemd/system/etcd.service\n",
+		"other":      "unit Id=etcd.service\nunit ActiveState=active\nunit UnitFileState=enabled\nunit FragmentPath=/lib/systemd/system/etcd.service\n",
 		"containers": "ctr up\ncontainer c1\ncontainer c2\ncontainerd active\n",
 		"images":     "image " + set.PauseImage() + " sha256:p\nimage sha256:pid sha256:p\nimage example.com/other:1 sha256:o\n",
 		"config":     "config backup\n",
@@ -505,8 +505,8 @@ func TestResetScriptsParse(t *testing.T) {
 	scripts := map[string]string{
 		"unitProbe": unitProbe(), "containerdProbe": containerdProbe(), "mountsProbe": mountsProbe(),
 		"networkProbe": networkProbe([]string{"10.244.0.0/16", "fd00::/48"}), "filesProbe": filesProbe(r, "node1", paths),
-		"containersCmd": containersCmd(), "stopCmd": stopCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountCmd(), "linksCmd": linksCmd(),
-		"chainsCmd": chainsCmd("ip6tables"), "removeCmd": removeCmd(paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
+		"containersCmd": removeContainersCmd(), "stopCmd": stopUnitsCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
+		"chainsCmd": deleteChainsCmd("ip6tables"), "removeCmd": removePathsCmd(paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
 	}
 	if !strings.Contains(scripts["filesProbe"], "kubeup-node1") {
 		t.Error("the files probe of a sandbox lacks the cgroup root")
@@ -514,6 +514,42 @@ func TestResetScriptsParse(t *testing.T) {
 	for name, s := range scripts {
 		if out, err := exec.Command(sh, "-n", "-c", s).CombinedOutput(); err != nil {
 			t.Errorf("%s does not parse: %v\n%s\n%s", name, err, out, s)
+		}
+	}
+}
+
+func TestBackupContainerdConfigKeepsTheHostsOwnOnce(t *testing.T) {
+	for _, tc := range []struct {
+		probe string
+		want  bool
+	}{
+		{probe: "config own\n", want: true},
+		{probe: "config backup\nconfig own\n", want: false},
+		{probe: "config backup\nconfig kubeup\n", want: false},
+		{probe: "config kubeup\n", want: false},
+		{probe: "", want: false},
+	} {
+		r, fakes := testRun(t)
+		f := fakes["node2"]
+		f.On(`^\[ -f `+regexp.QuoteMeta(ContainerdConfigBackup), host.Reply{Stdout: tc.probe})
+		f.On(`^mkdir -p /var/lib/kubeup/backup && cp -p /etc/containerd/config.toml `, host.Reply{})
+		runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "containerd/backup", Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} }, Run: BackupContainerdConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := runner.Run(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Changes() == 1; got != tc.want {
+			t.Errorf("probe %q: backup %v, want %v", tc.probe, got, tc.want)
+		}
+		if sh, err := exec.LookPath("sh"); err == nil {
+			for _, c := range f.Commands() {
+				if out, err := exec.Command(sh, "-n", "-c", c).CombinedOutput(); err != nil {
+					t.Errorf("%q does not parse: %s", c, out)
+				}
+			}
 		}
 	}
 }

@@ -54,17 +54,13 @@ type Options struct {
 // images/). The manifest keeps entries that fetch put there (Source
 // "release") unless a built artifact of the same name replaced them. With
 // everything cached it only checks and links files (well under a second).
-// Another kubeup building into the same cache is waited for.
+// Another kubeup building the same component, or writing the same
+// artifacts directory, is waited for; other components are not.
 func Ensure(ctx context.Context, opts Options) (*manifest.Manifest, string, error) {
 	b, err := newBuilder(ctx, opts)
 	if err != nil {
 		return nil, "", err
 	}
-	unlock, err := b.layout.Lock("build")
-	if err != nil {
-		return nil, "", err
-	}
-	defer unlock()
 	rs, err := recipes(b.set, b.arch)
 	if err != nil {
 		return nil, "", err
@@ -77,6 +73,11 @@ func Ensure(ctx context.Context, opts Options) (*manifest.Manifest, string, erro
 		}
 		arts = append(arts, a...)
 	}
+	unlock, err := b.layout.LockArtifacts(b.set.Kubernetes, b.arch)
+	if err != nil {
+		return nil, "", err
+	}
+	defer unlock()
 	dir := b.layout.Artifacts(b.set.Kubernetes, b.arch)
 	m, err := assemble(dir, b.layout, rs, arts, b.set.Kubernetes, b.arch)
 	if err != nil {
@@ -115,7 +116,7 @@ func newBuilder(ctx context.Context, opts Options) (*builder, error) {
 		b.arch = set.Architecture
 	}
 	b.env = append(append([]string{}, opts.Env...), "GOOS=linux", "GOARCH="+b.arch, "GOFLAGS=-buildvcs=false", "GOWORK=off")
-	out, err := goCmd{bin: opts.Go, env: b.env, log: io.Discard}.output(ctx, "", "(none)", "env", "GOVERSION")
+	out, err := goCmd{bin: opts.Go, env: b.env, log: io.Discard}.output(ctx, "", "", "env", "GOVERSION")
 	if err != nil {
 		return nil, fmt.Errorf("find the Go toolchain: %w: install Go 1.24 or newer, or pass its path", err)
 	}
@@ -132,6 +133,12 @@ func (b *builder) component(ctx context.Context, r recipe) ([]manifest.Artifact,
 		step.Done(err)
 		return nil, err
 	}
+	unlock, err := b.layout.LockComponent(r.Name, r.Version, r.Arch)
+	if err != nil {
+		step.Done(err)
+		return nil, err
+	}
+	defer unlock()
 	dir := b.layout.Component(r.Name, r.Version, r.Arch)
 	if !b.opts.Force {
 		if arts, ok := cached(dir, hash); ok {

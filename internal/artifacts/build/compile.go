@@ -223,12 +223,16 @@ type moduleInfo struct {
 // generates the wrapper's go.mod and main.go from it.
 func (b *builder) kubernetesFiles(ctx context.Context, g goCmd, r recipe, logName string) (map[string][]byte, string, error) {
 	out, err := g.output(ctx, os.TempDir(), logName, "mod", "download", "-json", "k8s.io/kubernetes@"+r.Version)
+	var mi moduleInfo
+	if jerr := json.Unmarshal(out, &mi); jerr == nil && mi.Error != "" {
+		return nil, "", fmt.Errorf("download k8s.io/kubernetes@%s: %s: check the version (go list -m -versions k8s.io/kubernetes) "+
+			"and that the module proxy can be reached", r.Version, mi.Error)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: check the version and that the module proxy can be reached", err)
 	}
-	var mi moduleInfo
-	if err := json.Unmarshal(out, &mi); err != nil || mi.Error != "" {
-		return nil, "", fmt.Errorf("download k8s.io/kubernetes@%s: %s%v", r.Version, mi.Error, err)
+	if mi.GoMod == "" {
+		return nil, "", fmt.Errorf("download k8s.io/kubernetes@%s: the go command named no go.mod: %q", r.Version, out)
 	}
 	upstream, err := os.ReadFile(mi.GoMod)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,6 +74,7 @@ func TestE2EBuild(t *testing.T) {
 	t.Run("versions", func(t *testing.T) { checkVersions(t, dir, bins) })
 	t.Run("images", func(t *testing.T) { checkImages(t, dir, imgs) })
 	t.Run("smoke", func(t *testing.T) { checkSmoke(t, filepath.Join(dir, "bin", "smoke")) })
+	t.Run("pause", func(t *testing.T) { checkPause(t, filepath.Join(dir, "bin", "pause")) })
 	t.Run("ctr-import", func(t *testing.T) { checkImport(t, dir, imgs) })
 }
 
@@ -111,14 +113,17 @@ func checkSmoke(t *testing.T, smoke string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv := exec.CommandContext(ctx, smoke, "serve", "-addr", addr)
+	srv := exec.Command(smoke, "serve", "-addr", addr)
 	srv.Env = []string{"POD_NAME=smoke-0", "NODE_NAME=node1"}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Wait()
+	defer func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		if err := srv.Wait(); err != nil {
+			t.Errorf("smoke serve after SIGTERM: %v, want exit 0", err)
+		}
+	}()
 	out, err := exec.Command(smoke, "get", "-attempts", "10", "http://"+addr+"/").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "pod=smoke-0") || !strings.Contains(string(out), "node=node1") {
 		t.Errorf("smoke get: %v: %s", err, out)
@@ -126,6 +131,27 @@ func checkSmoke(t *testing.T, smoke string) {
 	out, err = exec.Command(smoke, "resolve", "localhost").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "127.0.0.1") {
 		t.Errorf("smoke resolve: %v: %s", err, out)
+	}
+}
+
+// checkPause starts pause and stops it with SIGTERM: it must exit 0.
+func checkPause(t *testing.T, pause string) {
+	cmd := exec.Command(pause)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("pause after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Error("pause did not exit on SIGTERM")
 	}
 }
 

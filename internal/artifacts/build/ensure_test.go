@@ -231,3 +231,18 @@ func TestEnsureReportsBuildFailure(t *testing.T) {
 		t.Errorf("a failed build left a component directory: %v", err)
 	}
 }
+
+func TestEnsureUnknownKubernetesVersion(t *testing.T) {
+	opts, _ := fakeEnv(t)
+	missing := filepath.Join(t.TempDir(), "go")
+	script := strings.Replace(fakeGo, `"mod download")`, `"mod download") echo '{"Error":"not available"}'; exit 1 ;;
+"never")`, 1)
+	if err := os.WriteFile(missing, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts.Go = missing
+	_, _, err := Ensure(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "k8s.io/kubernetes@v1.34.4: not available: check the version") {
+		t.Errorf("error %v; want one that says the version is not available and what to check", err)
+	}
+}

@@ -18,13 +18,13 @@ type goCmd struct {
 }
 
 // run runs go args in dir. A failure's error holds the command, the last
-// lines of its output and where the full log is (logName).
+// lines of its output and where the full log is (logName, if not empty).
 func (g goCmd) run(ctx context.Context, dir, logName string, args ...string) error {
 	_, err := g.output(ctx, dir, logName, args...)
 	return err
 }
 
-// output is run that also returns stdout.
+// output is run that also returns stdout, also when the command fails.
 func (g goCmd) output(ctx context.Context, dir, logName string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, g.bin, args...)
 	cmd.Dir = dir
@@ -36,9 +36,13 @@ func (g goCmd) output(ctx context.Context, dir, logName string, args ...string) 
 	fmt.Fprintf(g.log, "+ (cd %s && go %s)\n", dir, strings.Join(args, " "))
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("go %s: %w", args[0], ctx.Err())
+			return stdout.Bytes(), fmt.Errorf("go %s: %w", args[0], ctx.Err())
 		}
-		return nil, fmt.Errorf("go %s in %s: %w:\n%s\n(full log: %s)", strings.Join(args, " "), dir, err, tail.String(), logName)
+		where := ""
+		if logName != "" {
+			where = "\n(full log: " + logName + ")"
+		}
+		return stdout.Bytes(), fmt.Errorf("go %s in %s: %w:\n%s%s", strings.Join(args, " "), dir, err, tail.String(), where)
 	}
 	return stdout.Bytes(), nil
 }

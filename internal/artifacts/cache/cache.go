@@ -9,6 +9,7 @@
 //	  src/NAME/VERSION/                   generated wrapper modules that are built
 //	  logs/NAME-VERSION-ARCH.log          the go command's output of the last build
 //	  downloads/                          release archives (fetch)
+//	  locks/                              flock files: one per component build and artifacts directory
 package cache
 
 import (
@@ -79,16 +80,28 @@ func (l Layout) Log(name, version, arch string) string {
 	return filepath.Join(l.Root, "logs", name+"-"+version+"-"+arch+".log")
 }
 
+// LockArtifacts locks the artifacts directory of version and arch while
+// its files and manifest.json change (build and fetch both write there).
+func (l Layout) LockArtifacts(version, arch string) (unlock func(), err error) {
+	return l.Lock("artifacts-" + version + "-" + arch)
+}
+
+// LockComponent locks one component's build.
+func (l Layout) LockComponent(name, version, arch string) (unlock func(), err error) {
+	return l.Lock("component-" + name + "-" + version + "-" + arch)
+}
+
 // Downloads holds release archives fetched from the network.
 func (l Layout) Downloads() string { return filepath.Join(l.Root, "downloads") }
 
-// Lock takes an exclusive lock on ROOT/NAME.lock, waiting for another
-// kubeup that holds it, and returns the function that releases it.
+// Lock takes an exclusive lock on ROOT/locks/NAME.lock, waiting for
+// another kubeup that holds it, and returns the function that releases it.
 func (l Layout) Lock(name string) (unlock func(), err error) {
-	if err := os.MkdirAll(l.Root, 0o755); err != nil {
+	dir := filepath.Join(l.Root, "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create cache %s: %w", l.Root, err)
 	}
-	path := filepath.Join(l.Root, name+".lock")
+	path := filepath.Join(dir, name+".lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
