@@ -20,6 +20,7 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "preflight", Hosts: all, Run: runPreflight},
 		{Name: "os", Hosts: all, Run: setupOS},
 		{Name: "distribute", Hosts: all, Run: distribute},
+		{Name: "containerd/backup", Hosts: all, Run: BackupContainerdConfig},
 		{Name: "files", Hosts: all, Run: writeFiles},
 		{Name: "kernel", Hosts: all, Run: kernelSetup},
 		{Name: "containerd", Hosts: all, Run: configureContainerd},
