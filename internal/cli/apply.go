@@ -15,6 +15,7 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/source"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/journal"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/plan"
@@ -118,12 +119,20 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, log
 	if o.output == "json" {
 		sink = phase.NewJSONSink(app.Out)
 	}
-	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
-		Sink: sink, Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
+	jr, err := openJournal(app.Err, r.StateDir, "apply")
 	if err != nil {
+		return err
+	}
+	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
+		Sink: phase.MultiSink(sink, jr), Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
+	if err != nil {
+		jr.Close()
 		return usageError{err}
 	}
 	rep, runErr := runner.Run(ctx, r)
+	if err := jr.Close(); err != nil {
+		fmt.Fprintln(app.Err, "warning:", err)
+	}
 	for _, w := range r.Warnings() {
 		fmt.Fprintln(app.Err, "warning:", w)
 	}
@@ -170,4 +179,16 @@ func openDebugLog(dir, cmd string) (*os.File, error) {
 		return nil, fmt.Errorf("debug log: %w", err)
 	}
 	return f, nil
+}
+
+// openJournal opens the state directory's journal for command and says
+// where the last run of command stopped, if it did not converge.
+func openJournal(w io.Writer, dir, command string) (*journal.Writer, error) {
+	last, err := journal.Last(dir, command)
+	if err != nil {
+		fmt.Fprintf(w, "warning: %v: the last run is not known\n", err)
+	} else if last != nil && last.Summary() != "" {
+		fmt.Fprintf(w, "resuming: %s\n", last.Summary())
+	}
+	return journal.Open(dir, command)
 }

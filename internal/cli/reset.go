@@ -168,11 +168,19 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 		sink = phase.NewJSONSink(app.Out)
 	}
 	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout})
-	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, Sink: sink, Log: r.Log}, ps...)
+	jr, err := openJournal(app.Err, r.StateDir, "reset")
 	if err != nil {
 		return err
 	}
+	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, Sink: phase.MultiSink(sink, jr), Log: r.Log}, ps...)
+	if err != nil {
+		jr.Close()
+		return err
+	}
 	rep, runErr := runner.Run(ctx, r)
+	if err := jr.Close(); err != nil {
+		fmt.Fprintln(app.Err, "warning:", err)
+	}
 	for _, w := range r.Warnings() {
 		fmt.Fprintln(app.Err, "warning:", w)
 	}

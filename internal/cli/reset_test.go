@@ -71,3 +71,16 @@ func TestResetConfirmation(t *testing.T) {
 		t.Errorf("a dry run asked for confirmation: %v", err)
 	}
 }
+
+func TestResetJournalSaysWhereTheLastRunStopped(t *testing.T) {
+	specPath := planTestSpec(t)
+	args := []string{"reset", "-f", specPath, "--yes", "--ssh-timeout", "1s"}
+	code, _, stderr := runCLI(t, args...)
+	if code != ExitFailure || strings.Contains(stderr, "resuming") {
+		t.Fatalf("first reset: exit %d: %s", code, stderr)
+	}
+	_, _, stderr = runCLI(t, args...)
+	if !strings.Contains(stderr, "resuming: the reset of ") || !strings.Contains(stderr, "failed in phase connect") {
+		t.Errorf("second reset does not say where the first stopped:\n%s", stderr)
+	}
+}

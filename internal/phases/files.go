@@ -8,6 +8,7 @@ import (
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/linediff"
 	"kubeup.dev/kubeup/internal/phase"
 )
 
@@ -47,11 +48,39 @@ func writeFile(ctx context.Context, s *phase.Step, f hostfile.File, have map[str
 	if f.Secret() {
 		s.Secret(string(f.Content))
 	}
-	what := "write " + f.Path
-	if _, ok := have[f.Path]; ok {
-		what = "update " + f.Path
+	what := fmt.Sprintf("write %s (%04o)", f.Path, f.Mode.Perm())
+	if cur, ok := have[f.Path]; ok {
+		what = fmt.Sprintf("update %s: %s", f.Path, changeSummary(ctx, s.Host(), f, cur))
 	}
-	return s.Wet(fmt.Sprintf("%s (%04o)", what, f.Mode.Perm()), func(h host.Host) error {
+	return s.Wet(what, func(h host.Host) error {
 		return h.WriteFile(ctx, f)
 	})
+}
+
+// maxDiffSize bounds the files whose current content is read for a
+// change summary.
+const maxDiffSize = 256 << 10
+
+// changeSummary says how f differs from the host's copy: its mode, and
+// for a file that holds no secret the lines added and removed.
+func changeSummary(ctx context.Context, h host.Host, f hostfile.File, cur remoteFile) string {
+	var parts []string
+	if cur.Mode != f.Mode.Perm() {
+		parts = append(parts, fmt.Sprintf("mode %04o -> %04o", cur.Mode, f.Mode.Perm()))
+	}
+	switch {
+	case cur.SHA256 == f.SHA256():
+	case f.Secret():
+		parts = append(parts, "content differs (holds secrets, not shown)")
+	case len(f.Content) > maxDiffSize:
+		parts = append(parts, "content differs")
+	default:
+		old, err := h.ReadFile(ctx, f.Path)
+		if err != nil || len(old) > maxDiffSize {
+			parts = append(parts, "content differs")
+		} else {
+			parts = append(parts, linediff.Compare(old, f.Content).String())
+		}
+	}
+	return strings.Join(parts, ", ")
 }

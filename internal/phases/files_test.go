@@ -79,6 +79,44 @@ func TestFilesRewritesOnlyWhatDiffers(t *testing.T) {
 	if rep.Changes() != 1 || !r.anyChanged("node2", layout.KubeletConfig) {
 		t.Fatalf("want exactly node2's kubelet config rewritten, got %v", rep.ChangesByHost())
 	}
+	if got := strings.Join(rep.ChangesByHost()[0].Changes, "\n"); !strings.Contains(got, "update "+layout.KubeletConfig+": +") ||
+		!strings.Contains(got, "- edited by hand") {
+		t.Errorf("the change does not summarise the diff: %s", got)
+	}
+}
+
+func TestFilesDryRunSummarisesEachChange(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`^systemctl daemon-reload$`, host.Reply{})
+	}
+	if _, err := runPhases(t, r, false, "files"); err != nil {
+		t.Fatal(err)
+	}
+	kubelet, _ := fakes["node2"].File(layout.KubeletConfig)
+	edited := strings.Replace(string(kubelet.Content), "maxPods: 110", "maxPods: 50", 1)
+	fakes["node2"].SetFile(layout.KubeletConfig, []byte(edited), 0o644)
+	proxy, _ := fakes["node2"].File(layout.KubeProxyConf)
+	fakes["node2"].SetFile(layout.KubeProxyConf, append([]byte("# old\n"), proxy.Content...), 0o600)
+	ca, _ := fakes["node2"].File(layout.CACert)
+	fakes["node2"].SetFile(layout.CACert, ca.Content, 0o600)
+	rep, err := runPhases(t, r, true, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rep.ChangesByHost()[0].Changes, "\n")
+	for _, want := range []string{
+		"update " + layout.KubeletConfig + ": +1 -1 lines: - maxPods: 50; + maxPods: 110",
+		"update " + layout.KubeProxyConf + ": content differs (holds secrets, not shown)",
+		"update " + layout.CACert + ": mode 0600 -> 0644",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "client-key-data") {
+		t.Error("a secret file's content reached the change list")
+	}
 }
 
 func TestUnitDepsFollowReferences(t *testing.T) {
