@@ -119,10 +119,11 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, log
 	if o.output == "json" {
 		sink = phase.NewJSONSink(app.Out)
 	}
-	jr, err := openJournal(app.Err, r.StateDir, "apply")
+	jr, last, err := openJournal(app.Err, r.StateDir, "apply")
 	if err != nil {
 		return err
 	}
+	r.Converged = last != nil && last.Converged()
 	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
 		Sink: phase.MultiSink(sink, jr), Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
 	if err != nil {
@@ -183,12 +184,13 @@ func openDebugLog(dir, cmd string) (*os.File, error) {
 
 // openJournal opens the state directory's journal for command and says
 // where the last run of command stopped, if it did not converge.
-func openJournal(w io.Writer, dir, command string) (*journal.Writer, error) {
+func openJournal(w io.Writer, dir, command string) (*journal.Writer, *journal.Run, error) {
 	last, err := journal.Last(dir, command)
 	if err != nil {
 		fmt.Fprintf(w, "warning: %v: the last run is not known\n", err)
 	} else if last != nil && last.Summary() != "" {
 		fmt.Fprintf(w, "resuming: %s\n", last.Summary())
 	}
-	return journal.Open(dir, command)
+	jr, err := journal.Open(dir, command)
+	return jr, last, err
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
@@ -126,8 +127,7 @@ func readerIsTerminal(r io.Reader) bool {
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // prepare builds the run: the planned paths, the PKI when the state
@@ -168,7 +168,7 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 		sink = phase.NewJSONSink(app.Out)
 	}
 	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout})
-	jr, err := openJournal(app.Err, r.StateDir, "reset")
+	jr, _, err := openJournal(app.Err, r.StateDir, "reset")
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -82,5 +83,16 @@ func TestResetJournalSaysWhereTheLastRunStopped(t *testing.T) {
 	_, _, stderr = runCLI(t, args...)
 	if !strings.Contains(stderr, "resuming: the reset of ") || !strings.Contains(stderr, "failed in phase connect") {
 		t.Errorf("second reset does not say where the first stopped:\n%s", stderr)
+	}
+}
+
+func TestDevNullIsNoTerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if readerIsTerminal(f) {
+		t.Error("/dev/null counts as a terminal: reset would ask it for confirmation")
 	}
 }

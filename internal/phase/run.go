@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"kubeup.dev/kubeup/internal/host"
 )
@@ -13,9 +14,10 @@ import (
 // run is the state of one Runner.Run: the report being built and the
 // event stream, both guarded by mu.
 type run struct {
-	o      Options
-	mu     sync.Mutex
-	report *Report
+	o       Options
+	mu      sync.Mutex
+	report  *Report
+	changes atomic.Int64 // Wet calls so far, in every phase
 }
 
 func newRun(o Options) *run {

@@ -61,11 +61,16 @@ func (s *Step) Changes() []string {
 	return append([]string(nil), s.changes...)
 }
 
+// RunChanges counts the changes made (or planned) so far in the whole
+// run, by every phase and host.
+func (s *Step) RunChanges() int { return int(s.x.changes.Load()) }
+
 // Wet makes one change to the host, described by what ("write
 // /etc/kubernetes/admin.conf", "restart kubelet"): fn gets the writable
 // host (nil for a phase without hosts). In a dry run fn is not called and
 // the change is only listed. Every change to a host must go through Wet.
 func (s *Step) Wet(what string, fn func(h host.Host) error) error {
+	s.x.changes.Add(1)
 	s.mu.Lock()
 	s.changes = append(s.changes, what)
 	s.mu.Unlock()

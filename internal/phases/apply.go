@@ -39,7 +39,7 @@ func Apply() []phase.Phase[*Run] {
 }
 
 func addons(names []string) func(context.Context, *Run, *phase.Step) error {
-	return func(ctx context.Context, _ *Run, s *phase.Step) error { return applyAddons(ctx, s, names) }
+	return func(ctx context.Context, r *Run, s *phase.Step) error { return applyAddons(ctx, r, s, names) }
 }
 
 // connect dials every host at once (one connection each, reused by every

@@ -201,8 +201,13 @@ func validateCluster(ctx context.Context, r *Run, s *phase.Step) error {
 	if err != nil {
 		return err
 	}
+	smoke := !r.SkipSmoke
+	if smoke && r.Converged && s.RunChanges() == 0 {
+		smoke = false
+		fmt.Fprintln(r.Out, "smoke tests skipped: nothing changed since the last apply passed them (kubeup status --smoke runs them)")
+	}
 	rep := verify.Cluster(ctx, cs, r.Cluster, verify.Options{
-		Timeout: r.Waits.Nodes, Smoke: !r.SkipSmoke, SmokeImage: smokeImage(r.Cluster), Out: r.Out})
+		Timeout: r.Waits.Nodes, Smoke: smoke, SmokeImage: smokeImage(r.Cluster), Out: r.Out})
 	return rep.Err()
 }
 

@@ -41,6 +41,9 @@ type Run struct {
 	Waits Waits
 	// SkipSmoke leaves the pod smoke tests out of validation.
 	SkipSmoke bool
+	// Converged says the last apply validated the cluster: a run that
+	// then changes nothing skips the smoke tests (health is still checked).
+	Converged bool
 
 	mu       sync.Mutex
 	hosts    map[string]host.Host

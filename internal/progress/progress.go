@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Options configures a Display.
@@ -196,13 +198,13 @@ func Duration(d time.Duration) string {
 	}
 }
 
-// IsTerminal reports whether w is a character device (a terminal), for
+// IsTerminal reports whether w is a terminal (not merely a character
+// device such as /dev/null), for
 // callers deciding Options.Terminal. Anything but an *os.File is not.
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }

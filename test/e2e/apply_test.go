@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,10 @@ func TestApplyOnSandbox(t *testing.T) {
 
 	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
 	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
-	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", "3", "--control-planes", "1", "-f", specPath)
+	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", "4", "--control-planes", "1", "-f", specPath)
+	// The fourth node joins later, as a new worker in the spec.
+	withNode4 := readFile(t, specPath)
+	writeFile(t, specPath, withoutHost(t, withNode4, name+"-node4"))
 
 	r := must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath)
 	t.Logf("cold apply of 1 control plane + 2 workers took %.1fs", r.took.Seconds())
@@ -47,14 +51,158 @@ func TestApplyOnSandbox(t *testing.T) {
 		t.Errorf("status output incomplete:\n%s", st.out)
 	}
 
-	again := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
+	started := unitInvocations(t, name, 3)
+	again := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath)
 	t.Logf("re-apply took %.1fs", again.took.Seconds())
-	if !strings.Contains(again.out, "nothing changed") {
+	if !strings.Contains(again.out, "nothing changed") || !strings.Contains(again.out, "smoke tests skipped: nothing changed") {
 		t.Errorf("re-apply changed something:\n%s\n%s", again.out, tail(again.err, 40))
 	}
+	if restarted := compareInvocations(started, unitInvocations(t, name, 3)); len(restarted) > 0 {
+		t.Errorf("re-apply restarted %v", restarted)
+	}
 
+	checkChangedKubeletSetting(t, kubeup, kubectl, kubeconfig, dir, specPath, name)
+	checkPausedNode(t, kubeup, dir, specPath, name+"-node3")
+	checkNewWorker(t, kubeup, kubectl, kubeconfig, dir, specPath, name, withNode4)
 	checkWrongKey(t, kubeup, dir, specPath)
 	checkUnreachableHost(t, kubeup, dir, specPath)
+}
+
+// kubeupUnits are the units apply starts on some host.
+var kubeupUnits = []string{"containerd", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "flanneld"}
+
+// unitInvocations returns "node/unit" -> the unit's systemd invocation ID,
+// which changes whenever the unit (re)starts.
+func unitInvocations(t *testing.T, sandbox string, nodes int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for i := 1; i <= nodes; i++ {
+		node := fmt.Sprintf("%s-node%d", sandbox, i)
+		args := append([]string{"exec", node, "systemctl", "show", "-p", "Id,InvocationID"}, kubeupUnits...)
+		r := must(t, "", time.Minute, "docker", args...)
+		for _, block := range strings.Split(strings.TrimSpace(r.out), "\n\n") {
+			var id, inv string
+			for _, l := range strings.Split(block, "\n") {
+				if v, ok := strings.CutPrefix(l, "Id="); ok {
+					id = strings.TrimSuffix(v, ".service")
+				}
+				if v, ok := strings.CutPrefix(l, "InvocationID="); ok {
+					inv = v
+				}
+			}
+			if inv != "" {
+				out[node+"/"+id] = inv
+			}
+		}
+	}
+	if len(out) < 3*4 {
+		t.Fatalf("only %d units run on the sandbox's nodes: %v", len(out), out)
+	}
+	return out
+}
+
+// compareInvocations lists the units whose invocation changed, sorted.
+func compareInvocations(before, after map[string]string) []string {
+	var changed []string
+	for k, v := range before {
+		if after[k] != v {
+			changed = append(changed, k)
+		}
+	}
+	sort.Strings(changed)
+	return changed
+}
+
+// checkChangedKubeletSetting changes maxPods in the spec: the dry run
+// lists exactly the kubelet config files with their line diff and the
+// kubelet restarts; apply restarts kubelet alone on every node, and the
+// nodes report the new capacity.
+func checkChangedKubeletSetting(t *testing.T, kubeup, kubectl, kubeconfig, dir, specPath, sandbox string) {
+	t.Helper()
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "maxPods: 110") {
+		t.Fatalf("the sandbox spec has no maxPods: 110:\n%s", b)
+	}
+	if err := os.WriteFile(specPath, []byte(strings.Replace(string(b), "maxPods: 110", "maxPods: 100", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dry := must(t, dir, 5*time.Minute, kubeup, "apply", "-f", specPath, "--dry-run")
+	// The spec (without secrets) is also kept in the kubeup-config
+	// ConfigMap: its manifest and the object change too.
+	var changes, config []string
+	for _, c := range dryRunChanges(dry.err) {
+		if strings.Contains(c, "kubeup-config") {
+			config = append(config, c)
+		} else {
+			changes = append(changes, c)
+		}
+	}
+	if len(config) != 2 || !strings.Contains(strings.Join(config, "\n"), "differs: v1.ConfigMap.kube-system.kubeup-config") {
+		t.Errorf("dry run of a maxPods change lists for the kubeup-config ConfigMap %q, want its manifest and the object", config)
+	}
+	var want []string
+	for i := 1; i <= 3; i++ {
+		want = append(want, "update /var/lib/kubelet/config.yaml: +1 -1 lines: - maxPods: 110; + maxPods: 100", "restart kubelet (its files changed)")
+	}
+	sort.Strings(want)
+	if strings.Join(changes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("dry run of a maxPods change lists:\n%s\nwant:\n%s", strings.Join(changes, "\n"), strings.Join(want, "\n"))
+	}
+	started := unitInvocations(t, sandbox, 3)
+	r := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
+	t.Logf("apply of a kubelet setting took %.1fs", r.took.Seconds())
+	restarted := compareInvocations(started, unitInvocations(t, sandbox, 3))
+	wantRestarted := []string{sandbox + "-node1/kubelet", sandbox + "-node2/kubelet", sandbox + "-node3/kubelet"}
+	if strings.Join(restarted, " ") != strings.Join(wantRestarted, " ") {
+		t.Errorf("a maxPods change restarted %v, want %v", restarted, wantRestarted)
+	}
+	pods := must(t, dir, time.Minute, kubectl, "--kubeconfig", kubeconfig, "get", "nodes", "-o", "jsonpath={.items[*].status.capacity.pods}")
+	if strings.TrimSpace(pods.out) != "100 100 100" {
+		t.Errorf("nodes report pod capacity %q after the change, want 100 on each", pods.out)
+	}
+}
+
+// dryRunChanges returns the "- change" lines a text-mode dry run lists.
+func dryRunChanges(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(l), "- "); ok {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkPausedNode freezes a node: apply fails within the SSH timeout
+// naming the node and the phase, and converges once the node runs again.
+func checkPausedNode(t *testing.T, kubeup, dir, specPath, node string) {
+	t.Helper()
+	must(t, dir, time.Minute, "docker", "pause", node)
+	paused := true
+	defer func() {
+		if paused {
+			run(t, dir, time.Minute, "docker", "unpause", node)
+		}
+	}()
+	r := run(t, dir, 5*time.Minute, kubeup, "apply", "-f", specPath, "--ssh-timeout", "10s", "--skip-smoke")
+	t.Logf("apply with %s paused failed after %.1fs", node, r.took.Seconds())
+	msg := r.err + r.out
+	if r.code == 0 || !strings.Contains(msg, node) || !strings.Contains(msg, "phase connect") || r.took > 60*time.Second {
+		t.Errorf("paused node: exit %d after %s, want a failure naming %s and its phase within 60s:\n%s", r.code, r.took, node, tail(msg, 20))
+	}
+	must(t, dir, time.Minute, "docker", "unpause", node)
+	paused = false
+	again := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
+	if !strings.Contains(again.err, "resuming: the apply of") {
+		t.Errorf("apply after the failure does not say where the last one stopped:\n%s", tail(again.err, 40))
+	}
+	if !strings.Contains(again.out, "nothing changed") && !strings.Contains(again.out, "is ready") {
+		t.Errorf("apply after unpausing %s did not converge:\n%s", node, again.out)
+	}
 }
 
 // checkWrongKey: a key the nodes do not accept fails in the connect phase
@@ -109,4 +257,94 @@ func checkUnreachableHost(t *testing.T, kubeup, dir, specPath string) {
 	if r.code == 0 || !strings.Contains(msg, "192.0.2.10") || r.took > 60*time.Second {
 		t.Errorf("unreachable host: exit %d after %s, want a failure naming 192.0.2.10 within the timeout:\n%s", r.code, r.took, tail(msg, 20))
 	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withoutHost removes host name's entry from a sandbox spec's host list.
+func withoutHost(t *testing.T, doc, name string) string {
+	t.Helper()
+	start := strings.Index(doc, "    - name: "+name+"\n")
+	if start < 0 {
+		t.Fatalf("spec has no host %s:\n%s", name, doc)
+	}
+	rest := doc[start+1:]
+	end := strings.Index(rest, "\n    - name: ")
+	if n := strings.Index(rest, "\n  network:"); end < 0 || (n >= 0 && n < end) {
+		end = n
+	}
+	return doc[:start] + rest[end+1:]
+}
+
+// checkNewWorker adds a worker to the spec: the dry run plans changes on
+// the new host and, on the others, only to the spec's kubeup-config
+// ConfigMap; apply restarts nothing on the old nodes and the new node
+// is Ready.
+func checkNewWorker(t *testing.T, kubeup, kubectl, kubeconfig, dir, specPath, sandbox, withNode4 string) {
+	t.Helper()
+	// keep the setting changed earlier: only the host list differs
+	writeFile(t, specPath, strings.Replace(withNode4, "maxPods: 110", "maxPods: 100", 1))
+	dry := must(t, dir, 5*time.Minute, kubeup, "apply", "-f", specPath, "--dry-run")
+	newNode := sandbox + "-node4"
+	planned := false
+	for _, h := range dryRunHosts(dry.err) {
+		if h.name == newNode {
+			planned = len(h.changes) > 0
+			continue
+		}
+		for _, c := range h.changes {
+			if !strings.Contains(c, "kubeup-config") {
+				t.Errorf("adding %s plans a change on %s: %s", newNode, h.name, c)
+			}
+		}
+	}
+	if !planned {
+		t.Errorf("the dry run plans nothing on the new worker %s:\n%s", newNode, tail(dry.err, 40))
+	}
+	started := unitInvocations(t, sandbox, 3)
+	r := must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
+	t.Logf("apply of a new worker took %.1fs", r.took.Seconds())
+	if restarted := compareInvocations(started, unitInvocations(t, sandbox, 3)); len(restarted) > 0 {
+		t.Errorf("adding a worker restarted %v", restarted)
+	}
+	nodes := must(t, dir, time.Minute, kubectl, "--kubeconfig", kubeconfig, "get", "node", newNode,
+		"-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+	if nodes.out != "True" {
+		t.Errorf("new worker %s is not Ready: %q", newNode, nodes.out)
+	}
+}
+
+type hostChanges struct {
+	name    string
+	changes []string
+}
+
+// dryRunHosts groups a text-mode dry run's "- change" lines under the
+// "host:" lines that precede them.
+func dryRunHosts(stderr string) []hostChanges {
+	var out []hostChanges
+	for _, l := range strings.Split(stderr, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "- ") && len(out) > 0:
+			out[len(out)-1].changes = append(out[len(out)-1].changes, t[2:])
+		case strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "      ") && strings.HasSuffix(t, ":"):
+			out = append(out, hostChanges{name: strings.TrimSuffix(t, ":")})
+		}
+	}
+	return out
 }
