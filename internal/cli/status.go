@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/journal"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
@@ -63,7 +65,23 @@ func (o *statusOptions) run(ctx context.Context, app *App) error {
 	}
 	_, runErr := runner.Run(ctx, r)
 	printExpiry(app, st, time.Now())
+	printLastApply(app.Out, dir)
 	return runErr
+}
+
+// printLastApply says how the last apply in the journal ended.
+func printLastApply(w io.Writer, dir string) {
+	last, err := journal.Last(dir, "apply")
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "✗ last apply: %v\n", err)
+	case last == nil:
+		fmt.Fprintln(w, "- last apply: none recorded in the journal")
+	case last.Converged():
+		fmt.Fprintf(w, "✓ last apply: %s\n", last.Outcome())
+	default:
+		fmt.Fprintf(w, "✗ last apply: %s: run kubeup apply again\n", last.Outcome())
+	}
 }
 
 // printExpiry lists every certificate with its remaining validity, the

@@ -179,6 +179,15 @@ func (r *Run) Summary() string {
 	if r.Converged() {
 		return ""
 	}
+	return r.Outcome() + ": this run checks them again and changes only what is not done"
+}
+
+// Outcome says how the run ended and what it completed.
+func (r *Run) Outcome() string {
+	when := r.Started.Local().Format("2006-01-02 15:04:05")
+	if r.Converged() {
+		return fmt.Sprintf("the %s of %s converged (%d changes)", r.Command, when, r.Changes)
+	}
 	how := "did not finish (interrupted or killed)"
 	switch {
 	case r.Ended && r.Status == phase.StatusInterrupted:
@@ -192,6 +201,5 @@ func (r *Run) Summary() string {
 	if n := len(r.Phases); n > 0 {
 		done = fmt.Sprintf("%d phases completed (last: %s)", n, r.Phases[n-1])
 	}
-	return fmt.Sprintf("the %s of %s %s; %s: this run checks them again and changes only what is not done",
-		r.Command, r.Started.Local().Format("2006-01-02 15:04:05"), how, done)
+	return fmt.Sprintf("the %s of %s %s; %s", r.Command, when, how, done)
 }

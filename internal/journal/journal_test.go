@@ -82,6 +82,9 @@ func TestLastRunConvergedAfterResume(t *testing.T) {
 	if !last.Converged() || last.Summary() != "" || last.Changes != 6 || len(last.Phases) != 3 {
 		t.Errorf("converged run read as %+v", last)
 	}
+	if o := last.Outcome(); !strings.HasPrefix(o, "the apply of ") || !strings.HasSuffix(o, " converged (6 changes)") {
+		t.Errorf("outcome %q", o)
+	}
 	reset, _ := Last(dir, "reset")
 	if reset == nil || reset.Converged() || reset.FailedHost != "node1" {
 		t.Errorf("reset run read as %+v", reset)

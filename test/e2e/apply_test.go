@@ -3,8 +3,11 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -47,7 +50,8 @@ func TestApplyOnSandbox(t *testing.T) {
 	}
 
 	st := must(t, dir, 5*time.Minute, kubeup, "status", "-f", specPath, "--smoke")
-	if !strings.Contains(st.out, "etcd healthy") || !strings.Contains(st.out, "certificate apiserver expires") {
+	if !strings.Contains(st.out, "etcd healthy") || !strings.Contains(st.out, "certificate apiserver expires") ||
+		!strings.Contains(st.out, "✓ last apply: the apply of") {
 		t.Errorf("status output incomplete:\n%s", st.out)
 	}
 
@@ -196,6 +200,7 @@ func checkPausedNode(t *testing.T, kubeup, dir, specPath, node string) {
 	}
 	must(t, dir, time.Minute, "docker", "unpause", node)
 	paused = false
+	checkNodePausedMidRun(t, kubeup, dir, specPath, node)
 	again := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
 	if !strings.Contains(again.err, "resuming: the apply of") {
 		t.Errorf("apply after the failure does not say where the last one stopped:\n%s", tail(again.err, 40))
@@ -347,4 +352,41 @@ func dryRunHosts(stderr string) []hostChanges {
 		}
 	}
 	return out
+}
+
+// checkNodePausedMidRun freezes node once apply is connected and works
+// on the hosts: apply fails within the SSH timeout, naming the node.
+func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubeup, "apply", "-f", specPath, "--ssh-timeout", "10s", "--skip-smoke")
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var pausedAt time.Time
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if pausedAt.IsZero() && strings.HasPrefix(sc.Text(), "phase facts: started") {
+			must(t, dir, time.Minute, "docker", "pause", node)
+			pausedAt = time.Now()
+		}
+	}
+	err = cmd.Wait()
+	if !pausedAt.IsZero() {
+		must(t, dir, time.Minute, "docker", "unpause", node)
+	}
+	took := time.Since(pausedAt)
+	t.Logf("apply with %s paused mid-run failed %.1fs after the pause", node, took.Seconds())
+	msg := out.String()
+	if pausedAt.IsZero() || err == nil || !strings.Contains(msg, node) || took > 60*time.Second {
+		t.Errorf("node paused mid-run: %v %s after the pause, want a failure naming %s within 60s:\n%s", err, took, node, tail(msg, 30))
+	}
 }
