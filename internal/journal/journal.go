@@ -190,6 +190,8 @@ func (r *Run) Outcome() string {
 	}
 	how := "did not finish (interrupted or killed)"
 	switch {
+	case r.Ended && r.Status == phase.StatusInterrupted && r.FailedPhase != "":
+		how = "was interrupted in phase " + r.FailedPhase
 	case r.Ended && r.Status == phase.StatusInterrupted:
 		how = "was interrupted"
 	case r.FailedHost != "":

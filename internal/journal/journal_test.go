@@ -147,3 +147,32 @@ func TestRotation(t *testing.T) {
 		t.Errorf("the new journal does not hold the run: %+v", last)
 	}
 }
+
+func TestLastRunInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, "apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	all := func(e env) []host.Host { return e.hosts }
+	r, err := phase.New(phase.Options{Sink: w},
+		phase.Phase[env]{Name: "files", Hosts: all, Run: func(context.Context, env, *phase.Step) error { return nil }},
+		phase.Phase[env]{Name: "kubelet", Hosts: all, Run: func(ctx context.Context, _ env, _ *phase.Step) error {
+			cancel() // Ctrl-C while the phase works
+			<-ctx.Done()
+			return ctx.Err()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = r.Run(ctx, env{hosts: []host.Host{host.NewFake("node1")}})
+	w.Close()
+	last, err := Last(dir, "apply")
+	if err != nil || last == nil {
+		t.Fatalf("Last: %v, %v", last, err)
+	}
+	if s := last.Summary(); !strings.Contains(s, "was interrupted in phase kubelet") || !strings.Contains(s, "(last: files)") {
+		t.Errorf("summary %q", s)
+	}
+}

@@ -201,8 +201,9 @@ func checkPausedNode(t *testing.T, kubeup, dir, specPath, node string) {
 	must(t, dir, time.Minute, "docker", "unpause", node)
 	paused = false
 	checkNodePausedMidRun(t, kubeup, dir, specPath, node)
+	checkInterrupted(t, kubeup, dir, specPath)
 	again := must(t, dir, 10*time.Minute, kubeup, "apply", "-f", specPath, "--skip-smoke")
-	if !strings.Contains(again.err, "resuming: the apply of") {
+	if !strings.Contains(again.err, "resuming: the apply of") || !strings.Contains(again.err, "was interrupted") {
 		t.Errorf("apply after the failure does not say where the last one stopped:\n%s", tail(again.err, 40))
 	}
 	if !strings.Contains(again.out, "nothing changed") && !strings.Contains(again.out, "is ready") {
@@ -354,9 +355,16 @@ func dryRunHosts(stderr string) []hostChanges {
 	return out
 }
 
-// checkNodePausedMidRun freezes node once apply is connected and works
-// on the hosts: apply fails within the SSH timeout, naming the node.
-func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
+// disturbed is how an apply ended that applyUntil disturbed.
+type disturbed struct {
+	err   error
+	out   string        // stderr
+	after time.Duration // from the disturbance to the end
+}
+
+// applyUntil starts apply and calls at(cmd) once a stderr line starts
+// with prefix.
+func applyUntil(t *testing.T, kubeup, dir, specPath, prefix string, at func(*exec.Cmd)) disturbed {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -370,23 +378,51 @@ func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	var pausedAt time.Time
+	var when time.Time
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		out.WriteString(sc.Text() + "\n")
-		if pausedAt.IsZero() && strings.HasPrefix(sc.Text(), "phase facts: started") {
-			must(t, dir, time.Minute, "docker", "pause", node)
-			pausedAt = time.Now()
+		if when.IsZero() && strings.HasPrefix(sc.Text(), prefix) {
+			at(cmd)
+			when = time.Now()
 		}
 	}
 	err = cmd.Wait()
-	if !pausedAt.IsZero() {
+	if when.IsZero() {
+		t.Fatalf("apply never printed %q:\n%s", prefix, tail(out.String(), 30))
+	}
+	return disturbed{err: err, out: out.String(), after: time.Since(when)}
+}
+
+// checkInterrupted sends apply SIGINT (Ctrl-C) in the middle: it stops
+// within seconds and the journal records the interruption.
+func checkInterrupted(t *testing.T, kubeup, dir, specPath string) {
+	t.Helper()
+	d := applyUntil(t, kubeup, dir, specPath, "phase preflight: started", func(cmd *exec.Cmd) {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("apply stopped %.1fs after SIGINT", d.after.Seconds())
+	if d.err == nil || d.after > 15*time.Second || !strings.Contains(d.out, "interrupted") {
+		t.Errorf("apply after SIGINT: %v after %s, want a stop within 15s that says it was interrupted:\n%s", d.err, d.after, tail(d.out, 20))
+	}
+}
+
+// checkNodePausedMidRun freezes node once apply is connected and works
+// on the hosts: apply fails within the SSH timeout, naming the node.
+func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
+	t.Helper()
+	paused := false
+	d := applyUntil(t, kubeup, dir, specPath, "phase facts: started", func(*exec.Cmd) {
+		must(t, dir, time.Minute, "docker", "pause", node)
+		paused = true
+	})
+	if paused {
 		must(t, dir, time.Minute, "docker", "unpause", node)
 	}
-	took := time.Since(pausedAt)
-	t.Logf("apply with %s paused mid-run failed %.1fs after the pause", node, took.Seconds())
-	msg := out.String()
-	if pausedAt.IsZero() || err == nil || !strings.Contains(msg, node) || took > 60*time.Second {
-		t.Errorf("node paused mid-run: %v %s after the pause, want a failure naming %s within 60s:\n%s", err, took, node, tail(msg, 30))
+	t.Logf("apply with %s paused mid-run failed %.1fs after the pause", node, d.after.Seconds())
+	if d.err == nil || !strings.Contains(d.out, node) || d.after > 60*time.Second {
+		t.Errorf("node paused mid-run: %v %s after the pause, want a failure naming %s within 60s:\n%s", d.err, d.after, node, tail(d.out, 30))
 	}
 }
