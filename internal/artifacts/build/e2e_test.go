@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"kubeup.dev/kubeup/internal/artifacts/bundle"
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/images"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // e2eVersion is the Kubernetes version the e2e build uses:
@@ -76,6 +78,43 @@ func TestE2EBuild(t *testing.T) {
 	t.Run("smoke", func(t *testing.T) { checkSmoke(t, filepath.Join(dir, "bin", "smoke")) })
 	t.Run("pause", func(t *testing.T) { checkPause(t, filepath.Join(dir, "bin", "pause")) })
 	t.Run("ctr-import", func(t *testing.T) { checkImport(t, dir, imgs) })
+	t.Run("bundle", func(t *testing.T) { checkBundle(t, dir, m, bins) })
+}
+
+// checkBundle is the offline round trip with the real artifacts: bundle,
+// inspect (every checksum), extract into an empty cache, and every
+// extracted binary's version.
+func checkBundle(t *testing.T, dir string, m *manifest.Manifest, bins []manifest.Artifact) {
+	set, err := versions.For(m.KubernetesVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(bins))
+	for i, a := range bins {
+		names[i] = a.Name
+	}
+	out := filepath.Join(t.TempDir(), "kubeup-"+m.KubernetesVersion+".tar.zst")
+	start := time.Now()
+	if _, err := bundle.Create(context.Background(), dir, out, bundle.CreateOptions{Images: set.Images(), Binaries: names}); err != nil {
+		t.Fatalf("bundle: %v", err)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bundle: %d MiB in %s", st.Size()>>20, time.Since(start).Round(time.Second))
+	rep, err := bundle.Inspect(context.Background(), out)
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	if len(rep.Extra) != 0 || len(rep.Entries) < len(bins) {
+		t.Errorf("inspect: %d entries, extra %v", len(rep.Entries), rep.Extra)
+	}
+	_, dir2, err := bundle.Extract(context.Background(), out, t.TempDir())
+	if err != nil {
+		t.Fatalf("extract: %v", err)
+	}
+	checkVersions(t, dir2, bins)
 }
 
 // checkVersions runs every binary's version probe.
