@@ -149,12 +149,12 @@ func report(path, version string, samples map[string][]float64) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Printf("\n%-14s %8s  %s\n", "figure", "median", "samples (s)")
+	fmt.Printf("\n%-24s %8s  %s\n", "figure", "median", "samples (s)")
 	for _, k := range keys {
 		f := figure{Median: median(samples[k]), Samples: samples[k], Unit: "s"}
 		res[k] = f.Median
 		res[k+"_detail"] = f
-		fmt.Printf("%-14s %7.1fs  %v\n", k, f.Median, samples[k])
+		fmt.Printf("%-24s %7.1fs  %v\n", k, f.Median, samples[k])
 	}
 	res["kubernetes_version"] = version
 	res["measured_at"] = time.Now().UTC().Format(time.RFC3339)
