@@ -3,7 +3,6 @@ package phases
 import (
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
@@ -149,24 +148,4 @@ func restoreContainerdConfig(ctx context.Context, s *phase.Step, got map[string]
 		return true, wetExec(ctx, s, what, cmd)
 	}
 	return false, nil
-}
-
-// BackupContainerdConfig is for apply, before it writes the planned files:
-// it keeps the host's own containerd configuration (one kubeup did not
-// write) as ContainerdConfigBackup, once, so that reset can put it back.
-func BackupContainerdConfig(ctx context.Context, _ *Run, s *phase.Step) error {
-	probeCmd := fmt.Sprintf(`[ -f %[1]s ] && echo "config backup"
-[ -f %[2]s ] && { head -n1 %[2]s | grep -q '^%[3]s' && echo "config kubeup" || echo "config own"; }; true`,
-		ContainerdConfigBackup, layout.ContainerdConfig, kubeupConfigHeader)
-	got, err := resetProbe(ctx, s.Host(), probeCmd)
-	if err != nil {
-		return err
-	}
-	if !probeHas(got, "config", "own") || probeHas(got, "config", "backup") {
-		return nil
-	}
-	b := host.Quote(ContainerdConfigBackup)
-	cmd := fmt.Sprintf("mkdir -p %s && cp -p %s %s.tmp && mv -f %s.tmp %s",
-		host.Quote(path.Dir(ContainerdConfigBackup)), host.Quote(layout.ContainerdConfig), b, b, b)
-	return wetExec(ctx, s, fmt.Sprintf("keep the host's own %s as %s (kubeup reset puts it back)", layout.ContainerdConfig, ContainerdConfigBackup), cmd)
 }
