@@ -264,7 +264,10 @@ func kubernetesMain(fsys fs.FS, version string) ([]byte, error) {
 		Version string
 		// KubeletContext: app.NewKubeletCommand takes a context from 1.34 on.
 		KubeletContext bool
-	}{version, minor >= 34}
+		// KubectlLogVerbosity: kubectl sets klog's verbosity from its
+		// arguments (cmd.GetLogVerbosity) from 1.34 on.
+		KubectlLogVerbosity bool
+	}{version, minor >= 34, minor >= 34}
 	if err := t.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("kubernetes main template: %w", err)
 	}

@@ -81,6 +81,36 @@ func TestE2EBuild(t *testing.T) {
 	t.Run("bundle", func(t *testing.T) { checkBundle(t, dir, m, bins) })
 }
 
+// previousMinor is the Kubernetes version before e2eVersion's minor that
+// must keep building (upgrades start from it).
+const previousMinor = "v1.33.13"
+
+// TestE2EBuildPreviousMinor builds the previous minor release into the
+// real cache and asks each of its binaries for its version.
+func TestE2EBuildPreviousMinor(t *testing.T) {
+	root, err := cache.Root("", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{KubernetesVersion: previousMinor, CacheRoot: root, Progress: progress.New(testWriter{t}, progress.Options{})}
+	start := time.Now()
+	m, dir, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("build of %s: %s", previousMinor, time.Since(start).Round(time.Second))
+	var bins []manifest.Artifact
+	for _, a := range m.Artifacts {
+		if a.Source == "build" && a.Kind != manifest.KindImage {
+			bins = append(bins, a)
+		}
+	}
+	if len(bins) != 13 {
+		t.Fatalf("%d binaries, want 13", len(bins))
+	}
+	checkVersions(t, dir, bins)
+}
+
 // checkBundle is the offline round trip with the real artifacts: bundle,
 // inspect (every checksum), extract into an empty cache, and every
 // extracted binary's version.

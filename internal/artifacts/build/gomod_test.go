@@ -124,6 +124,11 @@ func TestKubernetesMain(t *testing.T) {
 		if hasCtx != tc.ctx || strings.Contains(s, `"context"`) != tc.ctx {
 			t.Errorf("%s: kubelet with a context = %v, want %v:\n%s", tc.version, hasCtx, tc.ctx, s)
 		}
+		// cmd.GetLogVerbosity and the logs import it needs exist from 1.34 on
+		verbosity := strings.Contains(s, "kubectl.GetLogVerbosity(os.Args)")
+		if verbosity != tc.ctx || strings.Contains(s, `"k8s.io/component-base/logs"`) != tc.ctx {
+			t.Errorf("%s: kubectl log verbosity = %v, want %v:\n%s", tc.version, verbosity, tc.ctx, s)
+		}
 		for _, name := range KubernetesCommands() {
 			if !strings.Contains(s, `"`+name+`"`) {
 				t.Errorf("%s: main.go does not dispatch %s", tc.version, name)
