@@ -20,14 +20,7 @@ import (
 // outside kubectl that sees 3 Ready nodes, status, a re-apply that changes
 // nothing, and failures that name the host, phase and fix.
 func TestApplyOnSandbox(t *testing.T) {
-	kubeup := kubeupBin(t)
-	dir := t.TempDir()
-	name := fmt.Sprintf("e2e%d", time.Now().UnixNano()%100000)
-	specPath := filepath.Join(dir, name+".yaml")
-
-	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
-	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
-	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", "4", "--control-planes", "1", "-f", specPath)
+	kubeup, dir, name, specPath := newSandbox(t, "e2e", 4, 1)
 	// The fourth node joins later, as a new worker in the spec.
 	withNode4 := readFile(t, specPath)
 	writeFile(t, specPath, withoutHost(t, withNode4, name+"-node4"))

@@ -8,6 +8,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,4 +89,22 @@ func cacheRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(home, ".cache", "kubeup")
+}
+
+// newSandbox builds the artifacts (cached), creates a sandbox named
+// prefix and a number, of nodes node containers whose first
+// controlPlanes are control-plane and etcd hosts, deleted when the test
+// ends. It returns the kubeup binary, the test's working directory, the
+// sandbox's name and the path of its spec.
+func newSandbox(t *testing.T, prefix string, nodes, controlPlanes int) (kubeup, dir, name, specPath string) {
+	t.Helper()
+	kubeup = kubeupBin(t)
+	dir = t.TempDir()
+	name = fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%100000)
+	specPath = filepath.Join(dir, name+".yaml")
+	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
+	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
+	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", fmt.Sprint(nodes),
+		"--control-planes", fmt.Sprint(controlPlanes), "-f", specPath)
+	return kubeup, dir, name, specPath
 }

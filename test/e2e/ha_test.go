@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -17,14 +16,7 @@ import (
 // etcd runs three healthy members, and a changed kube-apiserver setting
 // restarts kube-apiserver alone, on one control-plane host at a time.
 func TestApplyHA(t *testing.T) {
-	kubeup := kubeupBin(t)
-	dir := t.TempDir()
-	name := fmt.Sprintf("ha%d", time.Now().UnixNano()%100000)
-	specPath := filepath.Join(dir, name+".yaml")
-
-	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
-	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
-	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", "4", "--control-planes", "3", "-f", specPath)
+	kubeup, dir, name, specPath := newSandbox(t, "ha", 4, 3)
 
 	r := must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath)
 	t.Logf("cold apply of 3 control planes + 1 worker took %.1fs", r.took.Seconds())

@@ -53,15 +53,8 @@ ls -d /sys/fs/cgroup/*/kubeup-* /sys/fs/cgroup/kubeup-* 2>/dev/null | sort`
 // reset of the whole cluster; a second reset changes nothing; the local
 // admin kubeconfig goes and the CA stays.
 func TestResetLeavesNothing(t *testing.T) {
-	kubeup := kubeupBin(t)
-	dir := t.TempDir()
-	name := fmt.Sprintf("rs%d", time.Now().UnixNano()%100000)
-	specPath := filepath.Join(dir, name+".yaml")
 	const nodes = 3
-
-	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
-	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
-	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", fmt.Sprint(nodes), "--control-planes", "1", "-f", specPath)
+	kubeup, dir, name, specPath := newSandbox(t, "rs", nodes, 1)
 
 	before := listNodes(t, kubeup, dir, name, nodes)
 	must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath)
