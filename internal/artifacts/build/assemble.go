@@ -1,14 +1,12 @@
 package build
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
-	"kubeup.dev/kubeup/internal/atomicfile"
 )
 
 // assemble links every component's outputs into dir (the artifacts
@@ -33,7 +31,7 @@ func assemble(dir string, l cache.Layout, rs []recipe, arts []manifest.Artifact,
 			return nil, fmt.Errorf("put %s into %s: %w", a.Name, dir, err)
 		}
 	}
-	return mergeManifest(dir, arts, version, arch)
+	return manifest.Merge(filepath.Join(dir, "manifest.json"), version, arch, arts, "build")
 }
 
 // linkInto makes dst the file src unless it already is, replacing dst
@@ -55,42 +53,4 @@ func linkInto(src, dst string) error {
 		return err
 	}
 	return nil
-}
-
-// mergeManifest replaces the entries of arts (by kind and name) in
-// dir/manifest.json, or creates it, and writes it atomically.
-func mergeManifest(dir string, arts []manifest.Artifact, version, arch string) (*manifest.Manifest, error) {
-	path := filepath.Join(dir, "manifest.json")
-	m, err := manifest.Read(path)
-	if errors.Is(err, os.ErrNotExist) {
-		m, err = &manifest.Manifest{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w: delete it and build again", path, err)
-	}
-	m.KubernetesVersion, m.Arch = version, arch
-	for _, a := range arts {
-		m.Artifacts = replaceArtifact(m.Artifacts, a)
-	}
-	m.Sort()
-	b, err := m.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// replaceArtifact puts a in place of the entry of the same kind and name,
-// or appends it.
-func replaceArtifact(list []manifest.Artifact, a manifest.Artifact) []manifest.Artifact {
-	for i, old := range list {
-		if old.Kind == a.Kind && old.Name == a.Name {
-			list[i] = a
-			return list
-		}
-	}
-	return append(list, a)
 }

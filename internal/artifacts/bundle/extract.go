@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
-	"kubeup.dev/kubeup/internal/atomicfile"
 )
 
 // Extract unpacks the bundle file into the cache under root, at
@@ -98,9 +96,9 @@ func checkTarget(m *manifest.Manifest) error {
 }
 
 // install moves the verified files from staging into dir and merges the
-// manifest into dir's manifest.json, holding the cache's "artifacts" lock.
+// manifest into dir's manifest.json, holding the artifacts directory's lock.
 func install(layout cache.Layout, staging, dir string, m *manifest.Manifest) error {
-	unlock, err := layout.Lock("artifacts")
+	unlock, err := layout.LockArtifacts(m.KubernetesVersion, m.Arch)
 	if err != nil {
 		return err
 	}
@@ -114,27 +112,6 @@ func install(layout cache.Layout, staging, dir string, m *manifest.Manifest) err
 			return err
 		}
 	}
-	return mergeManifest(filepath.Join(dir, ManifestName), m)
-}
-
-// mergeManifest puts m's artifacts into the manifest at path (created if
-// missing) and writes it atomically.
-func mergeManifest(path string, m *manifest.Manifest) error {
-	cur, err := manifest.Read(path)
-	if errors.Is(err, os.ErrNotExist) {
-		cur, err = &manifest.Manifest{}, nil
-	}
-	if err != nil {
-		return fmt.Errorf("%w: delete it and extract again", err)
-	}
-	cur.KubernetesVersion, cur.Arch = m.KubernetesVersion, m.Arch
-	for _, a := range m.Artifacts {
-		cur.Put(a)
-	}
-	cur.Sort()
-	b, err := cur.Marshal()
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, b, 0o644)
+	_, err = manifest.Merge(filepath.Join(dir, ManifestName), m.KubernetesVersion, m.Arch, m.Artifacts, "extract")
+	return err
 }

@@ -21,7 +21,6 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
-	"kubeup.dev/kubeup/internal/atomicfile"
 	"kubeup.dev/kubeup/internal/progress"
 )
 
@@ -300,34 +299,13 @@ func (e *ChecksumError) Error() string {
 		"run again, and if it persists check the %s source (--mirror %s=URL)", e.File, e.Got, e.Want, e.From, e.URL, e.Source, e.Source)
 }
 
-// writeManifest merges arts into the cache's manifest.json (replacing
-// entries of the same kind and name) and writes it atomically, holding the
-// cache's "artifacts" lock.
+// writeManifest merges arts into the cache's manifest.json, holding the
+// artifacts directory's lock.
 func (f *fetcher) writeManifest(arts []manifest.Artifact) (*manifest.Manifest, error) {
-	unlock, err := f.layout.Lock("artifacts")
+	unlock, err := f.layout.LockArtifacts(f.o.KubernetesVersion, f.o.Arch)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	path := filepath.Join(f.dir, "manifest.json")
-	m, err := manifest.Read(path)
-	if errors.Is(err, os.ErrNotExist) {
-		m, err = &manifest.Manifest{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read the cache manifest: %w: delete it and fetch again", err)
-	}
-	m.KubernetesVersion, m.Arch = f.o.KubernetesVersion, f.o.Arch
-	for _, a := range arts {
-		m.Put(a)
-	}
-	m.Sort()
-	b, err := m.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return manifest.Merge(filepath.Join(f.dir, "manifest.json"), f.o.KubernetesVersion, f.o.Arch, arts, "fetch")
 }

@@ -7,10 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+
+	"kubeup.dev/kubeup/internal/atomicfile"
 )
 
 // Kind of an artifact.
@@ -113,4 +116,32 @@ func HashReader(r io.Reader) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// Merge puts arts into the manifest at path (created when missing) in
+// place of the entries of the same kind and name, stamps it with version
+// and arch, and writes it atomically. The caller holds the artifacts
+// directory's lock; redo names the command to run again when the file
+// cannot be read ("build", "fetch", "extract").
+func Merge(path, version, arch string, arts []Artifact, redo string) (*Manifest, error) {
+	m, err := Read(path)
+	if errors.Is(err, os.ErrNotExist) {
+		m, err = &Manifest{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w: delete it and %s again", path, err, redo)
+	}
+	m.KubernetesVersion, m.Arch = version, arch
+	for _, a := range arts {
+		m.Put(a)
+	}
+	m.Sort()
+	b, err := m.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
