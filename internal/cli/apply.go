@@ -15,7 +15,6 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/source"
 	"kubeup.dev/kubeup/internal/host"
-	"kubeup.dev/kubeup/internal/journal"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/plan"
@@ -115,10 +114,7 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 }
 
 func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, logFile *os.File) error {
-	sink := phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
-	if o.output == "json" {
-		sink = phase.NewJSONSink(app.Out)
-	}
+	sink := progressSink(app, o.output)
 	jr, last, err := openJournal(app.Err, r.StateDir, "apply")
 	if err != nil {
 		return err
@@ -131,16 +127,7 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, log
 		return usageError{err}
 	}
 	rep, runErr := runner.Run(ctx, r)
-	if err := jr.Close(); err != nil {
-		fmt.Fprintln(app.Err, "warning:", err)
-	}
-	for _, w := range r.Warnings() {
-		fmt.Fprintln(app.Err, "warning:", w)
-	}
-	if rep != nil && o.output == "text" {
-		_ = rep.WriteTimings(app.Err)
-	}
-	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
+	reportRun(app, r, rep, jr, o.output, logFile)
 	if runErr != nil {
 		code := ExitFailure
 		var pe *phases.PreflightError
@@ -180,17 +167,4 @@ func openDebugLog(dir, cmd string) (*os.File, error) {
 		return nil, fmt.Errorf("debug log: %w", err)
 	}
 	return f, nil
-}
-
-// openJournal opens the state directory's journal for command and says
-// where the last run of command stopped, if it did not converge.
-func openJournal(w io.Writer, dir, command string) (*journal.Writer, *journal.Run, error) {
-	last, err := journal.Last(dir, command)
-	if err != nil {
-		fmt.Fprintf(w, "warning: %v: the last run is not known\n", err)
-	} else if last != nil && last.Summary() != "" {
-		fmt.Fprintf(w, "resuming: %s\n", last.Summary())
-	}
-	jr, err := journal.Open(dir, command)
-	return jr, last, err
 }

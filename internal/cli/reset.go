@@ -20,7 +20,6 @@ import (
 	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/plan"
-	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
 )
@@ -163,10 +162,7 @@ func plannedPaths(c *spec.Cluster) ([]plan.HostFiles, error) {
 }
 
 func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel []string, logFile *os.File) error {
-	sink := phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
-	if o.output == "json" {
-		sink = phase.NewJSONSink(app.Out)
-	}
+	sink := progressSink(app, o.output)
 	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout})
 	jr, _, err := openJournal(app.Err, r.StateDir, "reset")
 	if err != nil {
@@ -178,16 +174,7 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 		return err
 	}
 	rep, runErr := runner.Run(ctx, r)
-	if err := jr.Close(); err != nil {
-		fmt.Fprintln(app.Err, "warning:", err)
-	}
-	for _, w := range r.Warnings() {
-		fmt.Fprintln(app.Err, "warning:", w)
-	}
-	if rep != nil && o.output == "text" {
-		_ = rep.WriteTimings(app.Err)
-	}
-	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
+	reportRun(app, r, rep, jr, o.output, logFile)
 	if runErr != nil {
 		return fmt.Errorf("%w\nreset again once fixed: it resumes where it stopped", runErr)
 	}

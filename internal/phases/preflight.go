@@ -152,13 +152,7 @@ func checkKernel(r *Run, _ spec.Host, f *Facts) []Finding {
 	if r.Cluster.Spec.Network.Flannel.Backend == "vxlan" {
 		need = append(need, "vxlan")
 	}
-	var missing []string
-	for _, m := range need {
-		if !f.Modules[m] {
-			missing = append(missing, m)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := lacking(need, f.Modules); len(missing) > 0 {
 		return fail("KernelModules", "kernel lacks %s (neither loaded, built in nor loadable): install a kernel with them", strings.Join(missing, ", "))
 	}
 	return nil
@@ -247,14 +241,19 @@ func checkCgroup(r *Run, _ spec.Host, f *Facts) []Finding {
 var cniPlugins = []string{"bridge", "host-local", "loopback", "portmap"}
 
 func checkCNIPlugins(_ *Run, _ spec.Host, f *Facts) []Finding {
-	var missing []string
-	for _, p := range cniPlugins {
-		if !f.CNIPlugins[p] {
-			missing = append(missing, p)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := lacking(cniPlugins, f.CNIPlugins); len(missing) > 0 {
 		return fail("CNIPlugins", "/opt/cni/bin lacks %s: install the CNI plugins (Debian: apt-get install containernetworking-plugins && ln -s /usr/lib/cni/* /opt/cni/bin/)", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// lacking returns, in order, the names in need that are not true in have.
+func lacking(need []string, have map[string]bool) []string {
+	var out []string
+	for _, n := range need {
+		if !have[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

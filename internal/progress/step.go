@@ -37,22 +37,23 @@ func (d *Display) Step(name string) *Step {
 
 // Done ends the step; err nil means success. Later calls do nothing.
 func (s *Step) Done(err error) {
-	if s == nil {
-		return
-	}
-	d := s.d
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if s.ended {
-		return
-	}
-	s.ended = true
-	d.steps = slices.DeleteFunc(d.steps, func(o *Step) bool { return o == s })
-	d.permanentLocked(s.summary(d.opts.Now(), err))
+	s.end(func() string { return s.summary(s.d.opts.Now(), err) })
 }
 
 // Skip ends the step as not needed (for example up to date), with reason.
 func (s *Step) Skip(reason string) {
+	s.end(func() string {
+		mark := "skip  "
+		if s.d.opts.Terminal {
+			mark = "✓"
+		}
+		return fmt.Sprintf("%s %s (%s)", mark, s.name, reason)
+	})
+}
+
+// end removes the step from the live display and prints line() as its
+// permanent line, once; a nil step or a second end does nothing.
+func (s *Step) end(line func() string) {
 	if s == nil {
 		return
 	}
@@ -64,11 +65,7 @@ func (s *Step) Skip(reason string) {
 	}
 	s.ended = true
 	d.steps = slices.DeleteFunc(d.steps, func(o *Step) bool { return o == s })
-	mark := "skip  "
-	if d.opts.Terminal {
-		mark = "✓"
-	}
-	d.permanentLocked(fmt.Sprintf("%s %s (%s)", mark, s.name, reason))
+	d.permanentLocked(line())
 }
 
 // summary is the permanent line for a finished step.

@@ -52,32 +52,24 @@ func loadOrCreateKey(dir, comment string) (*clientKey, error) {
 }
 
 func writeNewKey(p, comment string) ([]byte, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	k, err := newHostKey(comment)
 	if err != nil {
 		return nil, err
 	}
-	block, err := ssh.MarshalPrivateKey(priv, comment)
-	if err != nil {
-		return nil, err
-	}
-	b := pem.EncodeToMemory(block)
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(p, k.privatePEM, 0o600); err != nil {
 		return nil, err
 	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))) + " " + comment + "\n"
-	return b, atomicfile.WriteFile(p+".pub", []byte(line), 0o644)
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k.public))) + " " + comment + "\n"
+	return k.privatePEM, atomicfile.WriteFile(p+".pub", []byte(line), 0o644)
 }
 
-// hostKey is a node's SSH host key, made by kubeup so that known_hosts can
-// be written before the node starts; sshd on the node presents it and the
-// first connection verifies it.
+// hostKey is an ed25519 key pair: a node's SSH host key, made by kubeup
+// so that known_hosts can be written before the node starts (sshd on the
+// node presents it and the first connection verifies it), or the
+// sandbox's client key.
 type hostKey struct {
 	privatePEM []byte
 	public     ssh.PublicKey

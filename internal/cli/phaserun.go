@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"kubeup.dev/kubeup/internal/journal"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/phases"
+	"kubeup.dev/kubeup/internal/progress"
+)
+
+// progressSink shows a run's progress: lines for people on stderr, or
+// with -o json one event per line on stdout.
+func progressSink(app *App, output string) phase.Sink {
+	if output == "json" {
+		return phase.NewJSONSink(app.Out)
+	}
+	return phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
+}
+
+// reportRun ends a run of apply or reset: it closes the journal, then
+// prints the warnings, the timing table (text output) and where the
+// debug log is.
+func reportRun(app *App, r *phases.Run, rep *phase.Report, jr *journal.Writer, output string, logFile *os.File) {
+	if err := jr.Close(); err != nil {
+		fmt.Fprintln(app.Err, "warning:", err)
+	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintln(app.Err, "warning:", w)
+	}
+	if rep != nil && output == "text" {
+		_ = rep.WriteTimings(app.Err)
+	}
+	fmt.Fprintf(app.Err, "debug log: %s\n", logFile.Name())
+}
+
+// openJournal opens the state directory's journal for command and says
+// where the last run of command stopped, if it did not converge.
+func openJournal(w io.Writer, dir, command string) (*journal.Writer, *journal.Run, error) {
+	last, err := journal.Last(dir, command)
+	if err != nil {
+		fmt.Fprintf(w, "warning: %v: the last run is not known\n", err)
+	} else if last != nil && last.Summary() != "" {
+		fmt.Fprintf(w, "resuming: %s\n", last.Summary())
+	}
+	jr, err := journal.Open(dir, command)
+	return jr, last, err
+}
