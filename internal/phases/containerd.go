@@ -63,10 +63,7 @@ func importImage(ctx context.Context, s *phase.Step, a manifest.Artifact) error 
 // it keeps the host's own containerd configuration (one kubeup did not
 // write) as ContainerdConfigBackup, once, so that reset can put it back.
 func BackupContainerdConfig(ctx context.Context, _ *Run, s *phase.Step) error {
-	probeCmd := fmt.Sprintf(`[ -f %[1]s ] && echo "config backup"
-[ -f %[2]s ] && { head -n1 %[2]s | grep -q '^%[3]s' && echo "config kubeup" || echo "config own"; }; true`,
-		ContainerdConfigBackup, layout.ContainerdConfig, kubeupConfigHeader)
-	got, err := resetProbe(ctx, s.Host(), probeCmd)
+	got, err := probeHost(ctx, s.Host(), containerdConfigProbe())
 	if err != nil {
 		return err
 	}

@@ -159,9 +159,9 @@ func (o ResetOptions) connect(ctx context.Context, r *Run, s *phase.Step) error 
 	return errors.Join(errs...)
 }
 
-// resetProbe runs a read-only script on the host and returns its output
+// probeHost runs a read-only script on the host and returns its output
 // lines split into fields, grouped by their first field.
-func resetProbe(ctx context.Context, h host.Host, script string) (map[string][][]string, error) {
+func probeHost(ctx context.Context, h host.Host, script string) (map[string][][]string, error) {
 	out, _, err := h.Exec(ctx, script)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
@@ -259,7 +259,7 @@ func parseUnits(lines [][]string) []resetUnit {
 // resetServices stops and disables kubeup's units and removes their unit
 // files. It first refuses a host that belongs to another cluster.
 func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := resetProbe(ctx, s.Host(), unitProbe())
+	got, err := probeHost(ctx, s.Host(), unitProbe())
 	if err != nil {
 		return err
 	}
@@ -399,7 +399,7 @@ func sandboxCgroupRoot(r *Run) bool {
 // sandbox the kubelet's cgroup root.
 func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
 	paths := resetPaths(r, r.specHost(s.HostName()))
-	got, err := resetProbe(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
+	got, err := probeHost(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
 	if err != nil {
 		return err
 	}

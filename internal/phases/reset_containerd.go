@@ -30,9 +30,16 @@ func containerdProbe() string {
   else echo "ctr down"; fi
 fi
 systemctl is-active -q containerd 2>/dev/null && echo "containerd active"
-[ -f %[2]s ] && echo "config backup"
-head -n1 %[3]s 2>/dev/null | grep -q '^%[4]s' && echo "config kubeup"
-true`, ctrK8s, ContainerdConfigBackup, layout.ContainerdConfig, kubeupConfigHeader)
+%[2]s`, ctrK8s, containerdConfigProbe())
+}
+
+// containerdConfigProbe prints "config backup" when apply kept the host's
+// own containerd configuration, and "config kubeup" or "config own" for
+// the file in place, if any.
+func containerdConfigProbe() string {
+	return fmt.Sprintf(`[ -f %[1]s ] && echo "config backup"
+[ -f %[2]s ] && { head -n1 %[2]s | grep -q '^%[3]s' && echo "config kubeup" || echo "config own"; }; true`,
+		ContainerdConfigBackup, layout.ContainerdConfig, kubeupConfigHeader)
 }
 
 // resetContainerd removes every container of containerd's k8s.io
@@ -41,7 +48,7 @@ true`, ctrK8s, ContainerdConfigBackup, layout.ContainerdConfig, kubeupConfigHead
 // restarts containerd when it changed so that its CRI plugin forgets the
 // removed pods.
 func resetContainerd(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := resetProbe(ctx, s.Host(), containerdProbe())
+	got, err := probeHost(ctx, s.Host(), containerdProbe())
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ for n in /run/netns/cni-*; do [ -e "$n" ] && echo "netns $n"; done; true`, reset
 // the pods' network namespaces and the CRI sandboxes' shared memory, then
 // removes the namespace files.
 func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := resetProbe(ctx, s.Host(), mountsProbe())
+	got, err := probeHost(ctx, s.Host(), mountsProbe())
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (r *Run) podCIDRs() []string {
 // pod network, and the iptables chains KUBE-* and FLANNEL-* with the rules
 // that jump to them, for iptables and ip6tables.
 func resetNetwork(ctx context.Context, r *Run, s *phase.Step) error {
-	got, err := resetProbe(ctx, s.Host(), networkProbe(r.podCIDRs()))
+	got, err := probeHost(ctx, s.Host(), networkProbe(r.podCIDRs()))
 	if err != nil {
 		return err
 	}
