@@ -5,7 +5,7 @@ K8S_VER   ?= v1.34.4
 DEMO_NAME ?= demo
 E2E_TIMEOUT ?= 80m
 
-.PHONY: all build prereqs lint unit e2e test demo demo-clean bench clean
+.PHONY: all build prereqs lint unit e2e test demo demo-clean bench conformance clean
 
 all: build
 
@@ -40,6 +40,11 @@ demo-clean: build
 
 bench: prereqs build
 	./hack/bench.sh
+
+# The whole [Conformance] suite on a sandbox cluster (or on $$KUBECONFIG's):
+# long, not part of make test; writes conformance/results/latest.json.
+conformance: prereqs build
+	./hack/conformance.sh $(K8S_VER)
 
 clean:
 	rm -rf bin

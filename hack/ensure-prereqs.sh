@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 for pair in openssl:openssl sshd:openssh-server debootstrap:debootstrap \
-            systemd-analyze:systemd sudo:sudo iptables:iptables; do
+            systemd-analyze:systemd sudo:sudo iptables:iptables \
+            gcc:gcc make:make bzip2:bzip2; do
   cmd=${pair%%:*} pkg=${pair#*:}
   if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

@@ -101,6 +101,9 @@ func (b *builder) outputs(ctx context.Context, g goCmd, r recipe, src, tmp, logN
 func (b *builder) binary(ctx context.Context, g goCmd, r recipe, bin binary, src, tmp, logName, buildDate string, sums hasher) ([]manifest.Artifact, error) {
 	out := filepath.Join(tmp, "bin", filepath.FromSlash(bin.Name))
 	args := []string{"build", "-trimpath", "-ldflags", ldflags(r, buildDate), "-o", out, bin.Package}
+	if bin.Test {
+		args = append([]string{"test", "-c"}, args[1:]...)
+	}
 	if err := g.run(ctx, src, logName, args...); err != nil {
 		return nil, err
 	}
@@ -126,7 +129,7 @@ func (b *builder) binary(ctx context.Context, g goCmd, r recipe, bin binary, src
 func ldflags(r recipe, buildDate string) string {
 	flags := []string{"-s", "-w"}
 	x := r.X
-	if r.Kind == kindKubernetes && buildDate != "" {
+	if (r.Kind == kindKubernetes || r.Kind == kindKubernetesTest) && buildDate != "" {
 		x = append(x, "k8s.io/component-base/version.buildDate="+buildDate, "k8s.io/client-go/pkg/version.buildDate="+buildDate)
 	}
 	for _, v := range x {
@@ -185,7 +188,7 @@ func (b *builder) moduleFiles(ctx context.Context, g goCmd, r recipe, logName st
 	case kindLocal:
 		files, err := localFiles(buildsrc.Sources(), r)
 		return files, "", err
-	case kindKubernetes:
+	case kindKubernetes, kindKubernetesTest:
 		return b.kubernetesFiles(ctx, g, r, logName)
 	}
 	return nil, "", fmt.Errorf("unknown recipe kind %q", r.Kind)
@@ -215,24 +218,18 @@ func localFiles(fsys fs.FS, r recipe) (map[string][]byte, error) {
 // moduleInfo is part of go mod download -json's answer.
 type moduleInfo struct {
 	GoMod string // path of the module's go.mod in the module cache
+	Dir   string // the module's directory in the module cache
 	Info  string // path of its .info (Version, Time)
 	Error string
 }
 
 // kubernetesFiles downloads k8s.io/kubernetes' go.mod for r.Version and
-// generates the wrapper's go.mod and main.go from it.
+// generates the wrapper's go.mod from it, and main.go (the multi-call
+// binary) or, for a test recipe, tools.go.
 func (b *builder) kubernetesFiles(ctx context.Context, g goCmd, r recipe, logName string) (map[string][]byte, string, error) {
-	out, err := g.output(ctx, os.TempDir(), logName, "mod", "download", "-json", "k8s.io/kubernetes@"+r.Version)
-	var mi moduleInfo
-	if jerr := json.Unmarshal(out, &mi); jerr == nil && mi.Error != "" {
-		return nil, "", fmt.Errorf("download k8s.io/kubernetes@%s: %s: check the version (go list -m -versions k8s.io/kubernetes) "+
-			"and that the module proxy can be reached", r.Version, mi.Error)
-	}
+	mi, err := b.downloadKubernetes(ctx, g, r.Version, logName)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: check the version and that the module proxy can be reached", err)
-	}
-	if mi.GoMod == "" {
-		return nil, "", fmt.Errorf("download k8s.io/kubernetes@%s: the go command named no go.mod: %q", r.Version, out)
+		return nil, "", err
 	}
 	upstream, err := os.ReadFile(mi.GoMod)
 	if err != nil {
@@ -242,11 +239,34 @@ func (b *builder) kubernetesFiles(ctx context.Context, g goCmd, r recipe, logNam
 	if err != nil {
 		return nil, "", err
 	}
-	main, err := kubernetesMain(buildsrc.Sources(), r.Version)
+	files := map[string][]byte{"go.mod": gomod}
+	if r.Kind == kindKubernetesTest {
+		files["tools.go"], err = testTools(r, mi.Dir)
+	} else {
+		files["main.go"], err = kubernetesMain(buildsrc.Sources(), r.Version)
+	}
 	if err != nil {
 		return nil, "", err
 	}
-	return map[string][]byte{"go.mod": gomod, "main.go": main}, commitTime(mi.Info), nil
+	return files, commitTime(mi.Info), nil
+}
+
+// downloadKubernetes downloads k8s.io/kubernetes@version into the module
+// cache and says where it is.
+func (b *builder) downloadKubernetes(ctx context.Context, g goCmd, version, logName string) (moduleInfo, error) {
+	out, err := g.output(ctx, os.TempDir(), logName, "mod", "download", "-json", "k8s.io/kubernetes@"+version)
+	var mi moduleInfo
+	if jerr := json.Unmarshal(out, &mi); jerr == nil && mi.Error != "" {
+		return mi, fmt.Errorf("download k8s.io/kubernetes@%s: %s: check the version (go list -m -versions k8s.io/kubernetes) "+
+			"and that the module proxy can be reached", version, mi.Error)
+	}
+	if err != nil {
+		return mi, fmt.Errorf("%w: check the version and that the module proxy can be reached", err)
+	}
+	if mi.GoMod == "" {
+		return mi, fmt.Errorf("download k8s.io/kubernetes@%s: the go command named no go.mod: %q", version, out)
+	}
+	return mi, nil
 }
 
 // kubernetesMain renders the multi-call binary's main.go for version.

@@ -16,6 +16,10 @@ const (
 	CoreDNS    = "coredns"
 	Pause      = "pause"
 	Smoke      = "smoke"
+	// Conformance is what running the conformance suite needs, built
+	// from the same k8s.io/kubernetes version as the cluster: e2e.test, the
+	// ginkgo CLI and the binaries of the test images.
+	Conformance = "conformance"
 )
 
 // Kinds of wrapper module.
@@ -23,6 +27,10 @@ const (
 	kindKubernetes = "kubernetes" // generated go.mod replacing staging modules, main.go from a template
 	kindTool       = "tool"       // go.mod with tool directives for upstream main packages
 	kindLocal      = "local"      // kubeup's own sources, embedded from build/
+	// kubernetes-test: the kubernetes go.mod with a tools file that imports
+	// the test packages (and their tests' imports), so go mod tidy keeps
+	// what go test -c needs.
+	kindKubernetesTest = "kubernetes-test"
 )
 
 // recipe says how one component is built: from which wrapper module, with
@@ -47,6 +55,7 @@ type binary struct {
 	Name    string   `json:"name"`              // manifest name, stored at bin/NAME
 	Package string   `json:"package"`           // package to build, relative to the wrapper
 	Aliases []string `json:"aliases,omitempty"` // more names for the same file (multi-call)
+	Test    bool     `json:"test,omitempty"`    // go test -c: the package's test binary
 }
 
 // image is one image made of a built binary.
@@ -106,6 +115,27 @@ func kubernetesRecipe(version, arch string) (recipe, error) {
 	cmds := KubernetesCommands()
 	return recipe{Name: Kubernetes, Version: version, Arch: arch, Kind: kindKubernetes, X: x,
 		Binaries: []binary{{Name: cmds[0], Package: ".", Aliases: cmds[1:]}}}, nil
+}
+
+// conformanceRecipe builds, from k8s.io/kubernetes version, the
+// conformance suite (e2e.test, the package's test binary), the ginkgo CLI
+// of the version Kubernetes requires (it runs e2e.test in parallel), and
+// the binaries the suite's images are made of: agnhost (also the webhook,
+// netexec and test-webserver of the specs) and the sample API server.
+// They are stamped like the cluster's binaries, since e2e.test reports its
+// version and compares it with the server's.
+func conformanceRecipe(version, arch string) (recipe, error) {
+	k, err := kubernetesRecipe(version, arch)
+	if err != nil {
+		return recipe{}, err
+	}
+	return recipe{Name: Conformance, Version: version, Arch: arch, Kind: kindKubernetesTest, X: k.X,
+		Binaries: []binary{
+			{Name: "e2e.test", Package: "k8s.io/kubernetes/test/e2e", Test: true},
+			{Name: "ginkgo", Package: "github.com/onsi/ginkgo/v2/ginkgo"},
+			{Name: "agnhost", Package: "k8s.io/kubernetes/test/images/agnhost"},
+			{Name: "sample-apiserver", Package: "k8s.io/sample-apiserver"},
+		}}, nil
 }
 
 // etcdRecipe builds etcd and etcdctl; their own go.mod files replace

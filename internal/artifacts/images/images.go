@@ -32,6 +32,7 @@ type Spec struct {
 	Cmd        []string // default arguments
 	Env        []string // nil means PATH=/
 	User       string   // empty means root
+	WorkDir    string   // empty means /
 	Ports      []string // exposed ports, e.g. 8080/tcp
 	Arch       string   // amd64, arm64 ...
 }
@@ -56,11 +57,12 @@ func Build(s Spec) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", s.Ref, err)
 	}
-	return withConfig(img, s)
+	return Configure(img, s)
 }
 
-// withConfig sets the platform, entrypoint and the rest of the config.
-func withConfig(img v1.Image, s Spec) (v1.Image, error) {
+// Configure sets img's platform, entrypoint and the rest of its config
+// from s (s.Binary is not used).
+func Configure(img v1.Image, s Spec) (v1.Image, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("image %s: config: %w", s.Ref, err)
@@ -69,7 +71,7 @@ func withConfig(img v1.Image, s Spec) (v1.Image, error) {
 	cf.OS, cf.Architecture = "linux", s.Arch
 	cf.Created = v1.Time{Time: epoch()}
 	cf.Config.Entrypoint = s.Entrypoint
-	if cf.Config.Entrypoint == nil {
+	if cf.Config.Entrypoint == nil && s.Path != "" {
 		cf.Config.Entrypoint = []string{s.Path}
 	}
 	cf.Config.Cmd = s.Cmd
@@ -78,7 +80,10 @@ func withConfig(img v1.Image, s Spec) (v1.Image, error) {
 		cf.Config.Env = []string{"PATH=/"}
 	}
 	cf.Config.User = s.User
-	cf.Config.WorkingDir = "/"
+	cf.Config.WorkingDir = s.WorkDir
+	if cf.Config.WorkingDir == "" {
+		cf.Config.WorkingDir = "/"
+	}
 	if len(s.Ports) > 0 {
 		cf.Config.ExposedPorts = map[string]struct{}{}
 		for _, p := range s.Ports {
@@ -138,6 +143,32 @@ func WriteArchive(path, ref string, img v1.Image) error {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write image %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteMultiArchive writes every image of imgs (reference -> image) into
+// one docker-archive tarball at path, atomically. Layers the images share
+// are stored once.
+func WriteMultiArchive(path string, imgs map[string]v1.Image) error {
+	refs := map[name.Reference]v1.Image{}
+	for ref, img := range imgs {
+		tag, err := name.NewTag(ref)
+		if err != nil {
+			return fmt.Errorf("image reference %q: %w", ref, err)
+		}
+		refs[tag] = img
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write images %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write images to %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write images %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make conformance: run the whole [Conformance] suite of Kubernetes VERSION
+# (e2e.test built from its Go module) on a 1 control plane + 2 workers
+# sandbox cluster made by kubeup, or on the cluster of $KUBECONFIG, and
+# write conformance/results/latest.json (and the JUnit reports beside it).
+# Long (one to two hours on 2 cores); not part of make test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=${1:-v1.34.4}
+parallel=${CONFORMANCE_PARALLEL:-4}
+kubeup=$PWD/bin/kubeup
+results=$PWD/conformance/results
+mkdir -p "$results"
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ -n "${KUBECONFIG:-}" ]; then
+  step "conformance $version on the cluster of KUBECONFIG=$KUBECONFIG"
+  exec "$kubeup" conformance run --kubeconfig "$KUBECONFIG" --kubernetes-version "$version" \
+    --parallel "$parallel" --results "$results"
+fi
+
+name=conformance out=$PWD/_out
+spec=$out/$name.yaml
+mkdir -p "$out"
+step "artifacts and the conformance kit for Kubernetes $version (cached in ~/.cache/kubeup)"
+"$kubeup" artifacts build --kubernetes-version "$version"
+"$kubeup" conformance build --kubernetes-version "$version"
+
+if [ -f "$spec" ] && "$kubeup" sandbox list 2>/dev/null | awk 'NR>1 {print $1}' | grep -qx "$name"; then
+  step "sandbox $name exists: converging it"
+else
+  "$kubeup" sandbox delete --name "$name" >/dev/null 2>&1 || true
+  step "sandbox $name: 3 node containers"
+  "$kubeup" sandbox create --name "$name" --nodes 3 --control-planes 1 -f "$spec"
+fi
+sed -i "s/^\( *kubernetesVersion:\).*/\1 $version/" "$spec"
+step "kubeup apply -f $spec"
+"$kubeup" apply -f "$spec"
+
+step "kubeup conformance run -f $spec (results in $results)"
+status=0
+"$kubeup" conformance run -f "$spec" --parallel "$parallel" --results "$results" || status=$?
+cat <<MSG
+
+The sandbox stays for inspection: KUBECONFIG=$out/.kubeup/$name/admin.conf
+Remove it with: bin/kubeup sandbox delete --name $name
+MSG
+exit $status
