@@ -320,14 +320,18 @@ func nodeLabels(sb *Sandbox, n *Node) map[string]string {
 // The cgroup namespace is private and the machine's cgroup tree is not
 // mounted: the image's entrypoint makes the node's own cgroups writable,
 // so that nodes do not share (and race on) one tree.
+// The devices cgroup allows every device ("a *:* rwm"), as --privileged
+// would: kubelet's pod cgroups nest under the node's, and runc must be
+// able to allow all devices in a privileged pod's cgroup.
 func nodeConfig(sb *Sandbox, n *Node, labels map[string]string, kmsg, modules bool) engine.ContainerConfig {
 	cfg := engine.ContainerConfig{
 		Name: n.Name, Hostname: n.Name, Image: sb.Image, Labels: labels,
 		Env: []string{"container=docker"}, StopSignal: "SIGRTMIN+3", Tty: true,
 		Network: sb.Network, IP: n.Address.String(),
 		CapAdd: []string{"ALL"}, CapDrop: []string{"SYS_RESOURCE"},
-		SecurityOpt:  []string{"seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"},
-		CgroupnsMode: "private",
+		SecurityOpt:       []string{"seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"},
+		CgroupnsMode:      "private",
+		DeviceCgroupRules: []string{"a *:* rwm"},
 		Tmpfs: []engine.Tmpfs{
 			{Target: "/run", Options: "rw,nosuid,nodev,exec,mode=755"},
 			{Target: "/tmp", Options: "rw,nosuid,nodev,exec,mode=1777"},

@@ -157,6 +157,7 @@ func TestNodeConfigRunOptions(t *testing.T) {
 		"tmpfs":          len(cfg.Tmpfs) == 2 && cfg.Tmpfs[0].Target == "/run" && cfg.Tmpfs[1].Target == "/tmp",
 		"containerd vol": len(cfg.Volumes) == 1 && cfg.Volumes[0].Target == "/var/lib/containerd",
 		"kmsg":           slices.Equal(cfg.Devices, []string{"/dev/kmsg"}),
+		"devices cgroup": slices.Equal(cfg.DeviceCgroupRules, []string{"a *:* rwm"}),
 		"modules":        slices.Contains(cfg.Binds, engine.Bind{Source: "/lib/modules", Target: "/lib/modules", ReadOnly: true}),
 		"fixed ip":       cfg.IP == "172.30.0.2" && cfg.Network == "kubeup-demo",
 	}

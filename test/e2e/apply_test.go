@@ -17,8 +17,10 @@ import (
 
 // TestApplyOnSandbox is issue 5's end-to-end test: a sandbox of 1 control
 // plane and 2 workers, kubeup apply (which validates with smoke tests), an
-// outside kubectl that sees 3 Ready nodes, status, a re-apply that changes
-// nothing, and failures that name the host, phase and fix.
+// outside kubectl that sees 3 Ready nodes, privileged, hostNetwork,
+// hostPort and hostPath pods that work as on a real host, status, a
+// re-apply that changes nothing, and failures that name the host, phase
+// and fix.
 func TestApplyOnSandbox(t *testing.T) {
 	kubeup, dir, name, specPath := newSandbox(t, "e2e", 4, 1)
 	// The fourth node joins later, as a new worker in the spec.
@@ -41,6 +43,7 @@ func TestApplyOnSandbox(t *testing.T) {
 	if ready != 3 {
 		t.Fatalf("outside kubectl sees %d Ready nodes, want 3:\n%s", ready, nodes.out)
 	}
+	checkHostAccessPods(t, kubectl, kubeconfig, dir, name)
 
 	st := must(t, dir, 5*time.Minute, kubeup, "status", "-f", specPath, "--smoke")
 	if !strings.Contains(st.out, "etcd healthy") || !strings.Contains(st.out, "certificate apiserver expires") ||

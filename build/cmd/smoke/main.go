@@ -1,11 +1,15 @@
 // Command smoke is kubeup's end-to-end test workload. In a pod it serves
 // HTTP and answers with who it is; the same binary, run with kubectl exec,
-// fetches URLs and resolves DNS names, so tests can check pod-to-pod,
-// Service and DNS traffic from inside the cluster.
+// fetches URLs, resolves DNS names and reads and writes files, so tests
+// can check pod-to-pod, Service and DNS traffic, volumes and devices from
+// inside the cluster (the image holds nothing but this binary).
 //
 //	smoke serve [-addr :8080]            answer GET / with "host=... pod=... ip=... node=..."
 //	smoke get [-timeout 5s] [-attempts 1] URL...   fetch each URL, print its body
 //	smoke resolve [-timeout 5s] NAME...  resolve each name, print its addresses
+//	smoke write FILE TEXT                write TEXT to FILE (created or truncated)
+//	smoke read [-max 65536] FILE...      print each file's first bytes; a device
+//	                                     with nothing more to read (/dev/kmsg) ends the read
 //	smoke version                        print the version
 //
 // POD_NAME, POD_NAMESPACE, POD_IP and NODE_NAME (from the downward API) are
@@ -52,11 +56,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return get(ctx, args[1:], out)
 	case "resolve":
 		return resolve(ctx, args[1:], out)
+	case "write":
+		return write(args[1:])
+	case "read":
+		return read(args[1:], out)
 	case "version", "-v", "--version", "-version":
 		_, err := fmt.Fprintf(out, "smoke %s (kubeup)\n", version)
 		return err
 	}
-	return fmt.Errorf("unknown command %q: use serve, get, resolve or version", args[0])
+	return fmt.Errorf("unknown command %q: use serve, get, resolve, write, read or version", args[0])
 }
 
 // identity describes this process: hostname and the downward-API fields.
@@ -194,4 +202,64 @@ func retry(ctx context.Context, n int, fn func() (string, error)) (string, error
 		}
 	}
 	return "", err
+}
+
+// write writes TEXT to FILE, creating or truncating it.
+func write(args []string) error {
+	if len(args) != 2 {
+		return errors.New("write: give a FILE and a TEXT")
+	}
+	if err := os.WriteFile(args[0], []byte(args[1]), 0o644); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// read prints the first -max bytes of every file.
+func read(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	limit := fs.Int("max", 64<<10, "bytes to print at most per file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("read: give at least one file")
+	}
+	for _, name := range fs.Args() {
+		b, err := readNonBlocking(name, *limit)
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readNonBlocking returns up to limit bytes of a file. It reads with
+// plain system calls on a non-blocking descriptor, so that a device that
+// has nothing more to give (EAGAIN: /dev/kmsg after its last record) ends
+// the read instead of blocking it.
+func readNonBlocking(name string, limit int) ([]byte, error) {
+	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	defer syscall.Close(fd)
+	var b []byte
+	buf := make([]byte, 8192) // a /dev/kmsg record must fit in one read
+	for len(b) < limit {
+		n, err := syscall.Read(fd, buf)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || (err == nil && n == 0):
+			return b, nil
+		case err != nil:
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		b = append(b, buf[:min(n, limit-len(b))]...)
+	}
+	return b, nil
 }

@@ -136,6 +136,7 @@ func translate(cfg ContainerConfig) (*container.Config, *container.HostConfig, *
 		CapAdd: cfg.CapAdd, CapDrop: cfg.CapDrop,
 		CgroupnsMode: container.CgroupnsMode(cfg.CgroupnsMode),
 		Tmpfs:        map[string]string{},
+		Resources:    container.Resources{DeviceCgroupRules: cfg.DeviceCgroupRules},
 	}
 	for _, o := range cfg.SecurityOpt {
 		if o == "systempaths=unconfined" {

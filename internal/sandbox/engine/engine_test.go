@@ -48,10 +48,11 @@ func TestTranslate(t *testing.T) {
 		Name: "x", Hostname: "x", Image: "img", StopSignal: "SIGRTMIN+3",
 		SecurityOpt:  []string{"seccomp=unconfined", "systempaths=unconfined"},
 		CgroupnsMode: "private", Network: "net", IP: "172.30.0.2",
-		Tmpfs:   []Tmpfs{{Target: "/run", Options: "rw,exec"}},
-		Binds:   []Bind{{Source: "/lib/modules", Target: "/lib/modules", ReadOnly: true}},
-		Volumes: []VolumeMount{{Name: "v", Target: "/var/lib/containerd"}},
-		Devices: []string{"/dev/kmsg"},
+		Tmpfs:             []Tmpfs{{Target: "/run", Options: "rw,exec"}},
+		Binds:             []Bind{{Source: "/lib/modules", Target: "/lib/modules", ReadOnly: true}},
+		Volumes:           []VolumeMount{{Name: "v", Target: "/var/lib/containerd"}},
+		Devices:           []string{"/dev/kmsg"},
+		DeviceCgroupRules: []string{"a *:* rwm"},
 	})
 	if c.StopSignal != "SIGRTMIN+3" || c.Hostname != "x" {
 		t.Errorf("config = %+v", c)
@@ -64,6 +65,9 @@ func TestTranslate(t *testing.T) {
 	}
 	if h.Tmpfs["/run"] != "rw,exec" || len(h.Mounts) != 2 || len(h.Devices) != 1 || string(h.CgroupnsMode) != "private" {
 		t.Errorf("host config = %+v", h)
+	}
+	if len(h.DeviceCgroupRules) != 1 || h.DeviceCgroupRules[0] != "a *:* rwm" {
+		t.Errorf("device cgroup rules = %v, want [a *:* rwm]", h.DeviceCgroupRules)
 	}
 	if ep := n.EndpointsConfig["net"]; ep == nil || ep.IPAMConfig.IPv4Address != "172.30.0.2" || string(h.NetworkMode) != "net" {
 		t.Errorf("network = %+v", n)

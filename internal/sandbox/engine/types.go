@@ -95,6 +95,9 @@ type ContainerConfig struct {
 	Volumes      []VolumeMount
 	// Devices are host device paths made available at the same path.
 	Devices []string
+	// DeviceCgroupRules are added to the container's devices cgroup, as
+	// docker run --device-cgroup-rule does ("c 1:11 rwm", "a *:* rwm").
+	DeviceCgroupRules []string
 }
 
 // CommitConfig runs a command in a new container of Base without network
