@@ -5,10 +5,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // runCLI executes kubeup with args and returns the exit code and both streams.
@@ -28,11 +33,26 @@ func fakeHome(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(key, []byte("key"), 0o600); err != nil {
+	if err := os.WriteFile(key, testPrivateKey(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("HOME", home)
 	return home
+}
+
+// testPrivateKey returns a new ed25519 private key in OpenSSH format:
+// validation reads key files and refuses anything else.
+func testPrivateKey(t *testing.T) []byte {
+	t.Helper()
+	_, sk, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := ssh.MarshalPrivateKey(sk, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(blk)
 }
 
 // writeSpecFile writes a spec file into a temporary directory.

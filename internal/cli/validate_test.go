@@ -86,7 +86,7 @@ func TestValidateKeyRelativeToSpec(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(key, nil, 0o600); err != nil {
+	if err := os.WriteFile(key, testPrivateKey(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, _ := runCLI(t, "validate", "-f", path); code != ExitOK {
@@ -195,5 +195,75 @@ func TestLoadValidSpec(t *testing.T) {
 	want := path + `: spec.hosts[0].address: "10.0.0" is not an IP address or DNS name`
 	if ee, ok := err.(*ExitError); !ok || ee.Code != ExitInvalid || err.Error() != want {
 		t.Errorf("err = %v, want ExitInvalid %q", err, want)
+	}
+}
+
+// TestValidateRefusesBadInputs runs kubeup validate on inputs a careless
+// operator writes: each exits 3 and names the field (or line) and the fix.
+// internal/spec's table holds the full list; these prove the command.
+func TestValidateRefusesBadInputs(t *testing.T) {
+	home := fakeHome(t)
+	dir := t.TempDir()
+	for name, content := range map[string][]byte{"empty": nil, "id.pub": []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG user@host\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func(k string) string {
+		return strings.Replace(twoHosts, "roles: [i]}", "roles: [i], ssh: {keyPath: "+k+"}}", 1)
+	}
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"kind Pod", "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: []}\n", "error: kind: line 2: kind Pod is not supported: kubeup reads kind Cluster"},
+		{"tab", strings.Replace(twoHosts, "    - {name: n2", "\t- {name: n2", 1), "invalid YAML: line 7: a tab indents this line: YAML indents with spaces only"},
+		{"unclosed quote", strings.Replace(twoHosts, "address: 10.0.0.2", `address: "10.0.0.2`, 1), `invalid YAML: line 7: the value opened with " is not closed on its line`},
+		{"null host", strings.Replace(twoHosts, "    - {name: n2", "    - null\n    - {name: n2", 1), "error: spec.hosts[1]: line 7: an empty list item"},
+		{"port 0", strings.Replace(twoHosts, "roles: [i]}", "roles: [i], ssh: {port: 0}}", 1), `error: spec.hosts[1].ssh.port: line 7: "0" makes no sense here: use a port from 1 to 65535, or leave port out for the default 22`},
+		{"multicast", strings.Replace(twoHosts, "10.0.0.2", "224.0.0.2", 1), "error: spec.hosts[1].address: 224.0.0.2 is a multicast address"},
+		{"loopback", strings.Replace(twoHosts, "10.0.0.2", "127.0.0.1", 1), "error: spec.hosts[1].address: 127.0.0.1 names this machine only"},
+		{"IPv4-mapped duplicate", strings.Replace(twoHosts, "10.0.0.2", `"::ffff:10.0.0.1"`, 1), `error: spec.hosts[1].address: address "10.0.0.1" is also used by spec.hosts[0]`},
+		{"bracketed endpoint", twoHosts + "  controlPlane: {endpoint: \"[fd00::100]\"}\n", `error: spec.controlPlane.endpoint: "[fd00::100]" is bracketed without a port`},
+		{"endpoint 0.0.0.0", twoHosts + "  controlPlane: {endpoint: \"0.0.0.0:6443\"}\n", "error: spec.controlPlane.endpoint: \"0.0.0.0:6443\": 0.0.0.0 is the unspecified address"},
+		{"key a directory", key(dir), "error: spec.hosts[1].ssh.keyPath: SSH key " + dir + " is a directory"},
+		{"key empty", key(filepath.Join(dir, "empty")), "is empty: set keyPath to a private key"},
+		{"key public", key(filepath.Join(dir, "id.pub")), "holds a public key: set keyPath to the private key"},
+		{"bundle a directory", twoHosts + "  artifacts: {source: bundle, bundle: " + dir + "}\n", "error: spec.artifacts.bundle: bundle " + dir + " is a directory"},
+		{"etcd CA a key", strings.Replace(twoHosts, "[ai]", "[control-plane, worker]", 1) + "  etcd: {external: {endpoints: [\"https://e:2379\"], caFile: " +
+			filepath.Join(home, ".ssh", "id_ed25519") + ", certFile: c, keyFile: k}}\n", "error: spec.etcd.external.caFile: etcd CA file " + filepath.Join(home, ".ssh", "id_ed25519") + " holds a PEM OPENSSH PRIVATE KEY block, not a CERTIFICATE"},
+		{"extra arg with =", twoHosts + "  controlPlane: {apiServerExtraArgs: {\"anonymous-auth=true\": \"\"}}\n", `holds '=': write the flag name as the key and its value as the value, such as anonymous-auth: "true"`},
+		{"line break", twoHosts + "  controlPlane: {apiServerExtraArgs: {v: \"2\\n--anonymous-auth=true\"}}\n", "error: spec.controlPlane.apiServerExtraArgs[v]: \"2\\n--anonymous-auth=true\" holds a line break"},
+		{"10 MB value", strings.Replace(twoHosts, "10.0.0.2", strings.Repeat("x", 10<<20), 1), "error: spec.hosts[1].address: \"xxxx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "validate", "-f", writeSpecFile(t, tt.doc))
+			if code != ExitInvalid || !strings.Contains(out+errOut, tt.want) {
+				t.Errorf("exit %d, want %d and a line containing %q; got:\n%s%s", code, ExitInvalid, tt.want, head(out, 2000), head(errOut, 2000))
+			}
+			if n := len(out) + len(errOut); n > 4000 {
+				t.Errorf("%d bytes of output: a value was repeated whole", n)
+			}
+		})
+	}
+}
+
+// twoHosts is a valid spec of two IPv4 hosts, the last line a host.
+const twoHosts = `apiVersion: kubeup.dev/v1alpha1
+kind: Cluster
+metadata: {name: two}
+spec:
+  hosts:
+    - {name: n1, address: 10.0.0.1, roles: [ai]}
+    - {name: n2, address: 10.0.0.2, roles: [i]}
+`
+
+// head returns at most the first n bytes of s.
+func head(s string, n int) string { return s[:min(n, len(s))] }
+
+func TestValidateTwoHostsIsValid(t *testing.T) {
+	fakeHome(t)
+	if code, out, errOut := runCLI(t, "validate", "-f", writeSpecFile(t, twoHosts)); code != ExitOK {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -96,4 +98,26 @@ func setString(p *string, def string) {
 	if *p == "" {
 		*p = def
 	}
+}
+
+// zeroHint says what to write instead of an explicit zero in the numeric
+// field named field (as YAML names it) of struct type owner, for each
+// field that SetDefaults fills when it is zero; it returns "" for every
+// other field. An omitted field takes its default; a zero written out is
+// refused rather than replaced silently.
+func zeroHint(owner reflect.Type, field string) string {
+	switch owner.Name() + "." + field {
+	case "SSH.port":
+		return fmt.Sprintf("use a port from 1 to 65535, or leave port out for the default %d", DefaultSSHPort)
+	case "Network.nodeCIDRMaskSize":
+		return fmt.Sprintf("use a prefix length longer than podCIDR's, or leave nodeCIDRMaskSize out for the default (%d, or %d for IPv6)",
+			DefaultNodeCIDRMaskSize, DefaultNodeCIDRMaskSizeIPv6)
+	case "Kubelet.maxPods":
+		return fmt.Sprintf("use 1 to %d, or leave maxPods out for the default %d", maxMaxPods, DefaultMaxPods)
+	case "PKI.certificateValidity":
+		return "use at least 1h, or leave certificateValidity out for the default " + shortDuration(DefaultCertValidity)
+	case "PKI.caValidity":
+		return "use at least 1h, or leave caValidity out for the default " + shortDuration(DefaultCAValidity)
+	}
+	return ""
 }

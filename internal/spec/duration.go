@@ -16,7 +16,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (use a form such as \"8760h\")", n.Line, s)
+		return fmt.Errorf("line %d: %q is not a duration (use a form such as \"8760h\")", n.Line, clip(s))
 	}
 	d.Duration = v
 	return nil

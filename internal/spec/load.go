@@ -25,24 +25,54 @@ func Load(path string) (*Cluster, error) {
 	return c, nil
 }
 
-// Parse strictly decodes a spec document: unknown fields are errors that
-// carry their line numbers. Defaults are applied.
+// Parse strictly decodes a spec document: unknown fields, values of the
+// wrong type, empty list items and explicit zeros that a default would
+// replace are errors that carry their field paths and lines (see
+// DecodeProblems). Defaults are applied.
 func Parse(b []byte) (*Cluster, error) {
+	doc, err := oneDocument(b)
+	if err != nil {
+		return nil, err
+	}
+	if ps := nodeProblems(doc); ps.HasErrors() {
+		return nil, problemsError(ps)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var c Cluster
 	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the spec is empty: run 'kubeup init' for an example")
-		}
 		return nil, friendlyYAMLError(err)
-	}
-	var extra any
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, errors.New("the spec holds more than one YAML document: keep one Cluster per file")
 	}
 	SetDefaults(&c)
 	return &c, nil
+}
+
+// oneDocument parses b, which must be exactly one YAML document.
+func oneDocument(b []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, errors.New("the spec is empty: run 'kubeup init' for an example")
+	} else if err != nil {
+		return nil, syntaxError(b, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+		return &doc, nil
+	case err != nil:
+		return nil, syntaxError(b, err)
+	}
+	return nil, errors.New("the spec holds more than one YAML document: keep one Cluster per file")
+}
+
+// problemsError joins the errors among ps, one per line.
+func problemsError(ps Problems) error {
+	msg := "invalid spec:"
+	for _, p := range ps.Errors() {
+		msg += "\n  " + p.text()
+	}
+	return errors.New(msg)
 }
 
 var goTypeName = regexp.MustCompile(` in type spec\.(\w+)`)

@@ -29,7 +29,7 @@ func TestParseUnknownFieldsGiveLineNumbers(t *testing.T) {
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, want := range []string{"line 7: field adress not found", "(not a field of Host)", "line 8: field netwrk"} {
+	for _, want := range []string{`spec.hosts[0].adress: line 7: unknown field: did you mean "address"?`, `spec.netwrk: line 8: unknown field: did you mean "network"?`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,9 +77,12 @@ func (ps Problems) filter(s Severity) Problems {
 
 // Options are what validation needs from outside the spec.
 type Options struct {
-	// StatFile reports whether a local file exists (os.Stat's error, for
-	// example). Nil skips every file existence check.
-	StatFile func(path string) error
+	// StatFile describes a local file named in the spec (os.Stat, for
+	// example). Nil skips every file check.
+	StatFile func(path string) (fs.FileInfo, error)
+	// ReadFile returns the content of a small local file named in the spec
+	// (SSH keys, certificates). Nil skips the checks of what files hold.
+	ReadFile func(path string) ([]byte, error)
 	// HomeDir replaces a leading "~" in file paths.
 	HomeDir string
 	// BaseDir is where relative file paths start (the spec's directory);
@@ -85,15 +90,37 @@ type Options struct {
 	BaseDir string
 }
 
+// maxReadFile is the most bytes OSOptions reads of a key or certificate.
+const maxReadFile = 1 << 20
+
 // OSOptions returns Options that check the real filesystem, with paths
 // relative to the directory of the spec at specPath.
 func OSOptions(specPath string) Options {
 	home, _ := os.UserHomeDir()
 	return Options{
-		StatFile: func(p string) error { _, err := os.Stat(p); return err },
+		StatFile: os.Stat,
+		ReadFile: func(p string) ([]byte, error) { return readSmallFile(p, maxReadFile) },
 		HomeDir:  home,
 		BaseDir:  filepath.Dir(specPath),
 	}
+}
+
+// readSmallFile reads at most limit bytes of the file at p; a longer file
+// is an error, as no key or certificate is that long.
+func readSmallFile(p string, limit int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB, too large for a key or certificate", limit>>10)
+	}
+	return b, nil
 }
 
 // ExpandPath resolves a file path from the spec: a leading "~/" becomes
@@ -114,6 +141,7 @@ func ExpandPath(p, home, base string) string {
 // problem at once; the spec is valid when the result has no errors.
 func Validate(c *Cluster, opts Options) Problems {
 	v := &validator{opts: opts, files: map[string]bool{}}
+	v.text(c)
 	v.header(c)
 	v.version("spec.kubernetesVersion", c.Spec.KubernetesVersion)
 	v.hosts(&c.Spec)
@@ -136,12 +164,16 @@ type validator struct {
 	files map[string]bool
 }
 
+// errorf adds an error at path. String and Role arguments are values
+// from the spec and are clipped (see clipArgs); pass text kubeup wrote as
+// a message.
 func (v *validator) errorf(path, format string, args ...any) {
-	v.ps = append(v.ps, Problem{Path: path, Message: fmt.Sprintf(format, args...), Severity: SeverityError})
+	v.ps = append(v.ps, Problem{Path: path, Message: fmt.Sprintf(format, clipArgs(args)...), Severity: SeverityError})
 }
 
+// warnf adds a warning at path; its arguments are clipped as errorf's.
 func (v *validator) warnf(path, format string, args ...any) {
-	v.ps = append(v.ps, Problem{Path: path, Message: fmt.Sprintf(format, args...), Severity: SeverityWarning})
+	v.ps = append(v.ps, Problem{Path: path, Message: fmt.Sprintf(format, clipArgs(args)...), Severity: SeverityWarning})
 }
 
 // header checks apiVersion, kind and metadata.
@@ -165,7 +197,7 @@ func (v *validator) version(path, k string) {
 		v.errorf(path, "the Kubernetes version is required, such as %s", DefaultKubernetesVersion)
 		return
 	}
-	minor, err := versions.Minor(k)
+	minor, err := versions.Minor(clip(k))
 	if err != nil {
 		v.errorf(path, "%v", err)
 		return
@@ -175,46 +207,16 @@ func (v *validator) version(path, k string) {
 	}
 }
 
-// file checks that a local file named in the spec exists; fix says how to
-// make it exist. A path already checked is not reported again.
-func (v *validator) file(path, p, what, fix string) {
-	if p == "" {
-		v.errorf(path, "the %s path is required", what)
-		return
-	}
-	if v.files[p] {
-		return
-	}
-	v.files[p] = true
-	if strings.HasPrefix(p, "~") && p != "~" && !strings.HasPrefix(p, "~/") {
-		v.errorf(path, "%q: ~user paths are not supported: write the full path", p)
-		return
-	}
-	if strings.HasPrefix(p, "~") && v.opts.HomeDir == "" {
-		v.errorf(path, "%q: the home directory is unknown: set HOME or write an absolute path", p)
-		return
-	}
-	if v.opts.StatFile == nil {
-		return
-	}
-	full := ExpandPath(p, v.opts.HomeDir, v.opts.BaseDir)
-	if err := v.opts.StatFile(full); errors.Is(err, os.ErrNotExist) {
-		v.errorf(path, "%s %s does not exist: %s", what, full, fix)
-	} else if err != nil {
-		v.errorf(path, "%s %s cannot be read: %v", what, full, err)
-	}
-}
-
-// pathField joins a parent path and a field name.
+// pathField joins a parent path and a field name (clipped: see clip).
 func pathField(parent, name string) string {
 	if parent == "" {
-		return name
+		return clip(name)
 	}
-	return parent + "." + name
+	return parent + "." + clip(name)
 }
 
 // pathIndex appends a list index to a path.
 func pathIndex(parent string, i int) string { return fmt.Sprintf("%s[%d]", parent, i) }
 
-// pathKey appends a map key to a path.
-func pathKey(parent, k string) string { return fmt.Sprintf("%s[%s]", parent, k) }
+// pathKey appends a map key (clipped: see clip) to a path.
+func pathKey(parent, k string) string { return fmt.Sprintf("%s[%s]", parent, clip(k)) }

@@ -42,11 +42,43 @@ func checkAddress(s string) error {
 	case s == "":
 		return fmt.Errorf("the address is required: an IP address, a DNS name or localhost")
 	case strings.Contains(s, "%"):
-		return fmt.Errorf("%q has an IPv6 zone: use an address without %%zone", s)
+		return fmt.Errorf("%q has an IPv6 zone: use an address without %%zone", clip(s))
 	case !validHost(s):
-		return fmt.Errorf("%q is not an IP address or DNS name", s)
+		return fmt.Errorf("%q is not an IP address or DNS name", clip(s))
+	}
+	if ip, ok := parseIP(s); ok {
+		return checkUnicast(ip)
 	}
 	return nil
+}
+
+// checkUnicast explains why ip cannot name one machine, or returns nil:
+// it is unspecified, multicast, broadcast, link-local or IPv4 written as
+// IPv6. Loopback is left to the caller.
+func checkUnicast(ip netip.Addr) error {
+	const fix = "write the address the machine has on the network the hosts share"
+	switch {
+	case ip.Is4In6():
+		return fmt.Errorf("%s is an IPv4 address written as IPv6: write it as %s", ip, ip.Unmap())
+	case ip.IsUnspecified():
+		return fmt.Errorf("%s is the unspecified address (any address, for listening): %s", ip, fix)
+	case ip.IsMulticast():
+		return fmt.Errorf("%s is a multicast address: %s", ip, fix)
+	case ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return fmt.Errorf("%s is the broadcast address: %s", ip, fix)
+	case ip.IsLinkLocalUnicast():
+		return fmt.Errorf("%s is link-local (169.254.0.0/16, fe80::/10): it is not routed and may change; %s", ip, fix)
+	}
+	return nil
+}
+
+// isLoopback reports whether a host address or endpoint host names this
+// machine only: localhost or a loopback IP.
+func isLoopback(host string) bool {
+	if ip, ok := parseIP(host); ok {
+		return ip.Unmap().IsLoopback()
+	}
+	return strings.EqualFold(strings.TrimSuffix(host, "."), "localhost")
 }
 
 // splitHostPort splits host[:port], [ipv6][:port] or a bare IPv6 literal.
@@ -69,20 +101,56 @@ func splitHostPort(s string) (host, port string, err error) {
 // show example as the right form.
 func checkHostPort(s, example string) error {
 	if strings.Contains(s, "://") {
-		return fmt.Errorf("%q has a URL scheme: write host[:port], such as %s", s, example)
+		return fmt.Errorf("%q has a URL scheme: write host[:port], such as %s", clip(s), example)
 	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
-		return fmt.Errorf("%q is not host[:port] (such as %s): %v", s, example, err)
+		return fmt.Errorf("%q is not host[:port] (such as %s): %v", clip(s), example, err)
 	}
 	if !validHost(host) {
-		return fmt.Errorf("%q is not host[:port] (such as %s): %q is not an IP address or DNS name", s, example, host)
+		return fmt.Errorf("%q is not host[:port] (such as %s): %q is not an IP address or DNS name", clip(s), example, clip(host))
+	}
+	if ip, ok := parseIP(host); ok {
+		if err := checkUnicast(ip); err != nil {
+			return fmt.Errorf("%q: %w", clip(s), err)
+		}
+	}
+	if port == "" && hasPortSeparator(s) {
+		return fmt.Errorf("%q ends in ':' but names no port: write the port after it, such as %s, or leave the ':' out", clip(s), example)
 	}
 	if port == "" {
 		return nil
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q: port %q is not a number from 1 to 65535", s, port)
+		return fmt.Errorf("%q: port %q is not a number from 1 to 65535", clip(s), clip(port))
+	}
+	return nil
+}
+
+// hasPortSeparator reports whether s, as splitHostPort reads it, has a ':'
+// before a port: [host]:port or host:port, not a bare IPv6 address.
+func hasPortSeparator(s string) bool {
+	if strings.HasPrefix(s, "[") {
+		return !strings.HasSuffix(s, "]")
+	}
+	return strings.Count(s, ":") == 1
+}
+
+// checkEndpoint explains why s is not a usable controlPlane.endpoint, or
+// returns nil: host[:port] that every host of a multi-host cluster can
+// reach, with an IPv6 address bracketed only when a port follows.
+func checkEndpoint(s string, hosts int) error {
+	const example = "lb.example.com:6443"
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		inner := s[1 : len(s)-1]
+		return fmt.Errorf("%q is bracketed without a port: write %s, or [%s]:%d with the port", clip(s), clip(inner), clip(inner), DefaultAPIServerPort)
+	}
+	if err := checkHostPort(s, example); err != nil {
+		return err
+	}
+	host, _, _ := splitHostPort(s)
+	if hosts > 1 && isLoopback(host) {
+		return fmt.Errorf("%q names this machine only: the other %d hosts cannot reach the API server there; write a load balancer or host address they share, such as %s", clip(s), hosts-1, example)
 	}
 	return nil
 }
@@ -91,11 +159,11 @@ func checkHostPort(s, example string) error {
 func checkProxyJump(s string) error {
 	const example = "admin@bastion.example.com:22"
 	if strings.Contains(s, ",") {
-		return fmt.Errorf("%q: only one jump host is supported, such as %s", s, example)
+		return fmt.Errorf("%q: only one jump host is supported, such as %s", clip(s), example)
 	}
 	if user, rest, ok := strings.Cut(s, "@"); ok {
 		if user == "" || strings.ContainsAny(user, " \t:") {
-			return fmt.Errorf("%q: the user before @ must be a user name, such as %s", s, example)
+			return fmt.Errorf("%q: the user before @ must be a user name, such as %s", clip(s), example)
 		}
 		s = rest
 	}

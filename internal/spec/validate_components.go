@@ -69,7 +69,7 @@ func (v *validator) artifacts(s *Spec) {
 		if a.Bundle == "" {
 			v.errorf(pathField(p, "bundle"), "source bundle needs the path of a bundle file: make one with kubeup artifacts bundle")
 		} else {
-			v.file(pathField(p, "bundle"), a.Bundle, "bundle", "make one with kubeup artifacts bundle")
+			v.file(pathField(p, "bundle"), a.Bundle, bundleFile())
 		}
 	default:
 		v.errorf(pathField(p, "source"), "unknown source %q: use build, release or bundle", a.Source)
@@ -84,7 +84,7 @@ func (v *validator) mirrors(p string, a *Artifacts) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.Mirrors)) {
 		if !slices.Contains(mirrorNames(), name) {
-			v.errorf(pathKey(p, name), "unknown mirror %q: use %s", name, strings.Join(mirrorNames(), ", "))
+			v.errorf(pathKey(p, name), "unknown mirror %q: use %s", name, message(strings.Join(mirrorNames(), ", ")))
 			continue
 		}
 		raw := a.Mirrors[name]

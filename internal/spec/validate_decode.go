@@ -14,12 +14,54 @@ import (
 // not YAML at all or no field is at fault; Parse's error says why then.
 func DecodeProblems(b []byte) Problems {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil || len(doc.Content) == 0 {
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil
 	}
+	return nodeProblems(&doc)
+}
+
+// nodeProblems is DecodeProblems on a parsed document.
+func nodeProblems(doc *yaml.Node) Problems {
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if p, ok := headerProblem(root); ok {
+		return Problems{p}
+	}
 	w := &decodeWalker{}
-	w.walk(doc.Content[0], reflect.TypeFor[Cluster](), "")
+	w.walk(root, reflect.TypeFor[Cluster](), "")
 	return w.ps
+}
+
+// headerProblem reports a document of another kind or API version (a Pod,
+// a Cluster API Cluster): its fields are not worth listing one by one.
+func headerProblem(root *yaml.Node) (Problem, bool) {
+	kind, apiVersion := topScalar(root, "kind"), topScalar(root, "apiVersion")
+	switch {
+	case kind != nil && kind.Value != Kind:
+		return Problem{Path: "kind", Severity: SeverityError, Message: fmt.Sprintf(
+			"line %d: kind %s is not supported: kubeup reads kind %s (apiVersion %s); is this the right file? kubeup init writes an example",
+			kind.Line, clip(kind.Value), Kind, APIVersion)}, true
+	case apiVersion != nil && apiVersion.Value != APIVersion:
+		return Problem{Path: "apiVersion", Severity: SeverityError, Message: fmt.Sprintf(
+			"line %d: apiVersion %s is not supported: use %s", apiVersion.Line, clip(apiVersion.Value), APIVersion)}, true
+	}
+	return Problem{}, false
+}
+
+// topScalar returns the non-null scalar value of key in the mapping root,
+// or nil.
+func topScalar(root *yaml.Node, key string) *yaml.Node {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if v := root.Content[i+1]; root.Content[i].Value == key && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			return v
+		}
+	}
+	return nil
 }
 
 // decodeWalker compares a YAML node tree with the Go types it decodes into.
@@ -27,8 +69,10 @@ type decodeWalker struct {
 	ps Problems
 }
 
+// errorf adds an error at path, naming n's line; its arguments are
+// clipped as validator.errorf's.
 func (w *decodeWalker) errorf(path string, n *yaml.Node, format string, args ...any) {
-	msg := fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)
+	msg := fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, clipArgs(args)...)
 	w.ps = append(w.ps, Problem{Path: path, Message: msg, Severity: SeverityError})
 }
 
@@ -62,16 +106,30 @@ func (w *decodeWalker) walk(n *yaml.Node, t reflect.Type, path string) {
 func (w *decodeWalker) mapping(n *yaml.Node, t reflect.Type, path string) {
 	fields := yamlFields(t)
 	if n.Kind != yaml.MappingNode {
-		w.errorf(path, n, "expected fields (%s), not %s", strings.Join(fieldNames(fields), ", "), nodeKind(n))
+		w.errorf(path, n, "expected fields (%s), not %s", message(strings.Join(fieldNames(fields), ", ")), nodeKind(n))
 		return
 	}
 	for k, val := range w.pairs(n, path) {
 		ft, ok := lookupField(fields, k.Value)
 		if !ok {
-			w.errorf(pathField(path, k.Value), k, "unknown field%s", suggest(k.Value, fieldNames(fields)))
+			w.errorf(pathField(path, k.Value), k, "unknown field%s", message(suggest(k.Value, fieldNames(fields))))
 			continue
 		}
 		w.walk(val, ft, pathField(path, k.Value))
+		w.explicitZero(val, ft, zeroHint(t, k.Value), pathField(path, k.Value))
+	}
+}
+
+// explicitZero reports a zero written out (port: 0, caValidity: 0s) in a
+// field that SetDefaults fills when it is zero: the value would be
+// replaced silently. hint says what to write instead; "" skips the check.
+func (w *decodeWalker) explicitZero(n *yaml.Node, t reflect.Type, hint, path string) {
+	if hint == "" || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return
+	}
+	v := reflect.New(t)
+	if err := n.Decode(v.Interface()); err == nil && v.Elem().IsZero() {
+		w.errorf(path, n, "%q makes no sense here: %s", n.Value, message(hint))
 	}
 }
 
@@ -82,6 +140,10 @@ func (w *decodeWalker) sequence(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	for i, item := range n.Content {
+		if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+			w.errorf(pathIndex(path, i), item, "an empty list item (- null or a lone -) would be dropped: remove it or fill it in")
+			continue
+		}
 		w.walk(item, t.Elem(), pathIndex(path, i))
 	}
 }
@@ -121,6 +183,10 @@ func (w *decodeWalker) pairs(n *yaml.Node, path string) func(func(*yaml.Node, *y
 
 // leaf decodes a scalar value into t and reports a value of the wrong type.
 func (w *decodeWalker) leaf(n *yaml.Node, t reflect.Type, path string) {
+	if isInteger(t) && n.Kind == yaml.ScalarNode && n.Tag == "!!float" {
+		w.errorf(path, n, "%q is not %s", n.Value, kindName(t)) // the decoder would drop the fraction
+		return
+	}
 	err := n.Decode(reflect.New(t).Interface())
 	if err == nil {
 		return
@@ -130,7 +196,7 @@ func (w *decodeWalker) leaf(n *yaml.Node, t reflect.Type, path string) {
 		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
 			msg = rest
 		}
-		w.errorf(path, n, "%s", msg)
+		w.errorf(path, n, "%s", message(msg)) // the value in it is clipped
 		return
 	}
 	if n.Kind != yaml.ScalarNode {
@@ -140,10 +206,16 @@ func (w *decodeWalker) leaf(n *yaml.Node, t reflect.Type, path string) {
 	w.errorf(path, n, "%q is not %s", n.Value, kindName(t))
 }
 
+// isInteger reports whether t is a signed or unsigned integer type.
+func isInteger(t reflect.Type) bool {
+	return t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
+}
+
 // yamlField is a struct field as YAML names it.
 type yamlField struct {
-	name string
-	typ  reflect.Type
+	name  string
+	typ   reflect.Type
+	index int // the field's index in its struct
 }
 
 // yamlFields returns a struct's YAML fields in declaration order.
@@ -153,7 +225,7 @@ func yamlFields(t reflect.Type) []yamlField {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name != "" && name != "-" && f.IsExported() {
-			out = append(out, yamlField{name, f.Type})
+			out = append(out, yamlField{name, f.Type, i})
 		}
 	}
 	return out
@@ -185,8 +257,8 @@ func kindName(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	}
+	if isInteger(t) {
 		return "a whole number"
 	}
 	return "a " + t.Kind().String()
@@ -207,6 +279,9 @@ func nodeKind(n *yaml.Node) string {
 func suggest(name string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
+		if len(name) > len(k)+bestDist {
+			continue // too far apart: spare the distance of a huge name
+		}
 		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}

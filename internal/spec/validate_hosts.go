@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,8 +24,46 @@ func (v *validator) hosts(s *Spec) {
 		v.host(p, h)
 		v.unique(pathField(p, "name"), "host name", h.Name, names, i)
 		v.unique(pathField(p, "address"), "address", addressKey(h.Address), addrs, i)
+		if n := len(s.Hosts); n > 1 && isLoopback(h.Address) {
+			v.errorf(pathField(p, "address"), "%s names this machine only: the other %d hosts cannot reach it; write the address this host has on the network the hosts share", h.Address, n-1)
+		}
 	}
+	v.oneFamily(s)
 	v.roleCounts(s)
+}
+
+// firstIPHost returns the index and address of the first host whose
+// address is an IP literal (IPv4 written as IPv6 counts as IPv4), or -1.
+func firstIPHost(s *Spec) (int, netip.Addr) {
+	for i, h := range s.Hosts {
+		if ip, ok := parseIP(h.Address); ok {
+			return i, ip.Unmap()
+		}
+	}
+	return -1, netip.Addr{}
+}
+
+// family names an address's IP family.
+func family(ip netip.Addr) string {
+	if ip.Unmap().Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+// oneFamily checks that every host IP literal is of the first one's
+// family: kubeup clusters are single-stack.
+func (v *validator) oneFamily(s *Spec) {
+	first, ip0 := firstIPHost(s)
+	if first < 0 {
+		return
+	}
+	for i := first + 1; i < len(s.Hosts); i++ {
+		if ip, ok := parseIP(s.Hosts[i].Address); ok && family(ip) != family(ip0) {
+			v.errorf(pathField(pathIndex("spec.hosts", i), "address"), "%s is %s but spec.hosts[%d] (%s) has the %s address %s: clusters are single-stack, so give every host an address of one family",
+				ip, family(ip), first, s.Hosts[first].Name, family(ip0), ip0)
+		}
+	}
 }
 
 // host checks one host's name, address, roles and SSH settings.
@@ -69,7 +108,7 @@ func (v *validator) ssh(p string, h *Host) {
 	if h.IsLocal() {
 		return
 	}
-	v.file(pathField(p, "keyPath"), h.SSH.KeyPath, "SSH key", "create one with ssh-keygen -t ed25519 or set keyPath")
+	v.file(pathField(p, "keyPath"), h.SSH.KeyPath, sshKeyFile())
 	if h.SSH.ProxyJump != "" {
 		if err := checkProxyJump(h.SSH.ProxyJump); err != nil {
 			v.errorf(pathField(p, "proxyJump"), "%v", err)
@@ -93,7 +132,7 @@ func (v *validator) unique(p, what, value string, seen map[string]int, i int) {
 // names in lower case.
 func addressKey(a string) string {
 	if ip, ok := parseIP(a); ok {
-		return ip.String()
+		return ip.Unmap().String()
 	}
 	return strings.ToLower(strings.TrimSuffix(a, "."))
 }
@@ -103,11 +142,12 @@ func (v *validator) dnsLabel(p, s string) {
 	if len(validation.IsDNS1123Label(s)) == 0 {
 		return
 	}
-	msg := fmt.Sprintf("%q is not a valid name: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", s)
+	const rule message = "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
 	if low := strings.ToLower(s); len(validation.IsDNS1123Label(low)) == 0 {
-		msg += fmt.Sprintf(", such as %q", low)
+		v.errorf(p, "%q is not a valid name: %s, such as %q", s, rule, low)
+		return
 	}
-	v.errorf(p, "%s", msg)
+	v.errorf(p, "%q is not a valid name: %s", s, rule)
 }
 
 // roleCounts checks that the cluster has a control plane and etcd.
@@ -149,9 +189,9 @@ func (v *validator) etcd(s *Spec) {
 			v.errorf(pathIndex(pathField(p, "endpoints"), i), "%v", err)
 		}
 	}
-	v.file(pathField(p, "caFile"), ext.CAFile, "etcd CA file", "copy the etcd CA certificate there")
-	v.file(pathField(p, "certFile"), ext.CertFile, "etcd client certificate", "copy the client certificate there")
-	v.file(pathField(p, "keyFile"), ext.KeyFile, "etcd client key", "copy the client key there")
+	v.file(pathField(p, "caFile"), ext.CAFile, etcdCAFile())
+	v.file(pathField(p, "certFile"), ext.CertFile, etcdCertFile())
+	v.file(pathField(p, "keyFile"), ext.KeyFile, etcdKeyFile())
 }
 
 // checkEtcdEndpoint explains why ep is not https://host:port, or returns nil.
@@ -159,21 +199,26 @@ func checkEtcdEndpoint(ep string) error {
 	const example = "https://etcd1.example.com:2379"
 	u, err := url.Parse(ep)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a URL such as %s", ep, example)
+		return fmt.Errorf("%q is not a URL such as %s", clip(ep), example)
 	}
 	if u.Scheme != "https" {
-		return fmt.Errorf("%q must use https (kubeup connects to etcd with client certificates), such as %s", ep, example)
+		return fmt.Errorf("%q must use https (kubeup connects to etcd with client certificates), such as %s", clip(ep), example)
 	}
 	if !validHost(u.Hostname()) {
-		return fmt.Errorf("%q: %q is not an IP address or DNS name", ep, u.Hostname())
+		return fmt.Errorf("%q: %q is not an IP address or DNS name", clip(ep), clip(u.Hostname()))
+	}
+	if ip, ok := parseIP(u.Hostname()); ok {
+		if err := checkUnicast(ip); err != nil {
+			return fmt.Errorf("%q: %w", clip(ep), err)
+		}
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%q: port %q is not a number from 1 to 65535", ep, port)
+			return fmt.Errorf("%q: port %q is not a number from 1 to 65535", clip(ep), clip(port))
 		}
 	}
 	if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil {
-		return fmt.Errorf("%q: write only scheme, host and port, such as %s", ep, example)
+		return fmt.Errorf("%q: write only scheme, host and port, such as %s", clip(ep), example)
 	}
 	return nil
 }

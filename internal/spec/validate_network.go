@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -34,10 +35,12 @@ func (v *validator) network(s *Spec) {
 	if podOK {
 		v.nodeSubnets(s, pod)
 		v.noHostsIn("spec.network.podCIDR", pod, s)
+		v.hostsFamily("spec.network.podCIDR", pod, s, "fd00:10:244::/56", DefaultPodCIDR)
 	}
 	if svcOK {
 		v.serviceSize(svc)
 		v.noHostsIn("spec.network.serviceCIDR", svc, s)
+		v.hostsFamily("spec.network.serviceCIDR", svc, s, "fd00:10:96::/112", DefaultServiceCIDR)
 	}
 	v.dnsDomain("spec.network.dnsDomain", n.DNSDomain)
 	v.plugin(n)
@@ -133,6 +136,21 @@ func (v *validator) noHostsIn(p string, pfx netip.Prefix, s *Spec) {
 	}
 }
 
+// hostsFamily checks that a cluster range is of the hosts' IP family;
+// example6 and example4 are ranges to suggest.
+func (v *validator) hostsFamily(p string, pfx netip.Prefix, s *Spec, example6, example4 string) {
+	i, ip := firstIPHost(s)
+	if i < 0 || family(ip) == family(pfx.Addr()) {
+		return
+	}
+	example := example4
+	if !ip.Is4() {
+		example = example6
+	}
+	v.errorf(p, "%s is %s but the hosts have %s addresses (spec.hosts[%d] is %s): use an %s range, such as %s",
+		pfx, family(pfx.Addr()), family(ip), i, ip, family(ip), example)
+}
+
 // dnsDomain checks the cluster DNS domain.
 func (v *validator) dnsDomain(p, d string) {
 	switch {
@@ -163,23 +181,43 @@ func (v *validator) controlPlane(s *Spec) {
 	case cp.Endpoint == "" && len(cps) > 1:
 		v.warnf(pathField(p, "endpoint"), "%d control-plane hosts but no endpoint: every client uses %s, a single point of failure; put a load balancer in front and set its host[:port]", len(cps), cps[0].Name)
 	case cp.Endpoint != "":
-		if err := checkHostPort(cp.Endpoint, "lb.example.com:6443"); err != nil {
-			v.errorf(pathField(p, "endpoint"), "%v", err)
-		}
+		v.endpoint(pathField(p, "endpoint"), cp.Endpoint, s)
 	}
 	v.extraArgs(pathField(p, "apiServerExtraArgs"), cp.APIServerExtraArgs)
 	v.extraArgs(pathField(p, "controllerManagerExtraArgs"), cp.ControllerManagerExtraArgs)
 	v.extraArgs(pathField(p, "schedulerExtraArgs"), cp.SchedulerExtraArgs)
 }
 
-// extraArgs checks that flag names come without leading dashes.
+// endpoint checks controlPlane.endpoint: its form, that the hosts can
+// reach it, and that an IP literal is of the hosts' family.
+func (v *validator) endpoint(p, ep string, s *Spec) {
+	if err := checkEndpoint(ep, len(s.Hosts)); err != nil {
+		v.errorf(p, "%v", err)
+		return
+	}
+	host, _, _ := splitHostPort(ep)
+	epIP, ok := parseIP(host)
+	i, ip := firstIPHost(s)
+	if ok && i >= 0 && family(epIP) != family(ip) {
+		v.errorf(p, "%s is %s but the hosts have %s addresses (spec.hosts[%d] is %s): the API server listens on the hosts' family; use an %s address",
+			epIP, family(epIP), family(ip), i, ip, family(ip))
+	}
+}
+
+// extraArgs checks that flag names are single words without leading
+// dashes or a value.
 func (v *validator) extraArgs(p string, args map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(args)) {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(k, "-"), "=")
 		switch {
-		case strings.TrimLeft(k, "-") == "":
+		case name == "":
 			v.errorf(pathKey(p, k), "%q is not a flag name, such as v", k)
+		case strings.ContainsFunc(k, unicode.IsSpace):
+			v.errorf(pathKey(p, k), "%q holds white space: a flag name is one word, such as v", k)
+		case hasValue:
+			v.errorf(pathKey(p, k), "%q holds '=': write the flag name as the key and its value as the value, such as %s: %q", k, name, value)
 		case strings.HasPrefix(k, "-"):
-			v.errorf(pathKey(p, k), "write the flag name without dashes: %s", strings.TrimLeft(k, "-"))
+			v.errorf(pathKey(p, k), "write the flag name without dashes: %s", name)
 		}
 	}
 }

@@ -10,26 +10,16 @@ import (
 	"time"
 )
 
-// testOptions checks files against a fixed list, never the real
-// filesystem; home is /home/test and the spec lives in /specs.
+// testOptions reads files from testFiles, never the real filesystem; home
+// is /home/test and the spec lives in /specs.
 func testOptions() Options {
-	files := []string{
-		"/home/test/.ssh/id_ed25519",
-		"/specs/keys/w2",
-		"/etc/etcd/ca.crt",
-		"/specs/etcd/client.crt",
-		"/home/test/etcd/client.key",
-		"/specs/bundles/kubeup-v1.34.4.tar",
-	}
+	fsys := testFiles()
+	rel := func(p string) string { return strings.TrimPrefix(p, "/") }
 	return Options{
-		StatFile: func(p string) error {
-			if slices.Contains(files, p) {
-				return nil
-			}
-			return &fs.PathError{Op: "stat", Path: p, Err: fs.ErrNotExist}
-		},
-		HomeDir: "/home/test",
-		BaseDir: "/specs",
+		StatFile: func(p string) (fs.FileInfo, error) { return fsys.Stat(rel(p)) },
+		ReadFile: func(p string) ([]byte, error) { return fs.ReadFile(fsys, rel(p)) },
+		HomeDir:  "/home/test",
+		BaseDir:  "/specs",
 	}
 }
 
@@ -184,7 +174,7 @@ func TestValidateBadSpecs(t *testing.T) {
 		{name: "SSH key of another user", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.KeyPath = "~bob/.ssh/id" }, path: "spec.hosts[1].ssh.keyPath", msg: "~user paths are not supported"},
 		{name: "SSH key with unknown home", opts: func(o *Options) { o.HomeDir = "" }, path: "spec.hosts[0].ssh.keyPath", msg: "the home directory is unknown"},
 		{name: "SSH key unreadable", opts: func(o *Options) {
-			o.StatFile = func(string) error { return fs.ErrPermission }
+			o.StatFile = func(string) (fs.FileInfo, error) { return nil, fs.ErrPermission }
 		}, path: "spec.hosts[0].ssh.keyPath", msg: "cannot be read: permission denied"},
 		{name: "proxyJump bad port", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "bastion:99999" }, path: "spec.hosts[1].ssh.proxyJump", msg: `port "99999" is not a number from 1 to 65535`},
 		{name: "proxyJump empty user", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "@bastion" }, path: "spec.hosts[1].ssh.proxyJump", msg: "the user before @ must be a user name"},
