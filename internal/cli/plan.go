@@ -28,7 +28,9 @@ func newPlanCmd(app *App) *cobra.Command {
 			"secrets in the state directory (.kubeup/<cluster>/ beside the spec), and writes\n" +
 			"every file apply would place on each host to DIR/<host>/<path>, with\n" +
 			"DIR/manifest.json listing host, path, mode and sha256. Same state in, same\n" +
-			"bytes out. DIR holds private keys: it is created 0700.",
+			"bytes out. DIR holds private keys: it is created 0700. DIR must be missing,\n" +
+			"empty or an earlier plan holding only what its manifest lists; anything else\n" +
+			"(the spec's own directory, say) is refused and left as it is.",
 		Args: exactArgs(0),
 		RunE: func(*cobra.Command, []string) error { return o.run(app) },
 	}
@@ -41,6 +43,9 @@ func (o *planOptions) run(app *App) error {
 	if o.out == "" {
 		return &ExitError{Code: ExitUsage, Err: errors.New("no output directory: pass --out DIR")}
 	}
+	if err := plan.CheckDir(o.out); err != nil {
+		return planDirError(err)
+	}
 	c, err := loadValidSpec(app.Err, o.file)
 	if err != nil {
 		return err
@@ -51,7 +56,7 @@ func (o *planOptions) run(app *App) error {
 	}
 	reportPKI(app, pc.Changes)
 	if err := plan.Write(o.out, pc.Hosts); err != nil {
-		return err
+		return planDirError(err)
 	}
 	n := 0
 	for _, h := range pc.Hosts {
@@ -59,6 +64,16 @@ func (o *planOptions) run(app *App) error {
 	}
 	fmt.Fprintf(app.Out, "wrote %d files for %d hosts to %s (manifest.json lists them)\n", n, len(pc.Hosts), o.out)
 	return nil
+}
+
+// planDirError makes an output directory plan must not replace a usage
+// error (exit 2): the --out value is wrong. Other errors pass unchanged.
+func planDirError(err error) error {
+	var npe *plan.NotPlanDirError
+	if errors.As(err, &npe) {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return err
 }
 
 // reportPKI prints every created or re-issued certificate and a count of

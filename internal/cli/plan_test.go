@@ -91,3 +91,59 @@ func TestPlanUsageAndInvalidSpec(t *testing.T) {
 		t.Errorf("overlapping CIDRs: exit %d, stderr %s", code, stderr)
 	}
 }
+
+// TestPlanRefusesTheSpecDirectory: plan --out pointed at the spec's own
+// directory once renamed it away and deleted the spec, the CA key and
+// secrets.yaml. Now it exits 2 with the reason and changes nothing there,
+// while an earlier plan's directory is still replaced.
+func TestPlanRefusesTheSpecDirectory(t *testing.T) {
+	specPath := planTestSpec(t)
+	dir := filepath.Dir(specPath)
+	out := filepath.Join(t.TempDir(), "plan")
+	if code, _, stderr := runCLI(t, "plan", "-f", specPath, "--out", out); code != 0 {
+		t.Fatalf("plan exit %d: %s", code, stderr)
+	}
+	caKey := filepath.Join(dir, ".kubeup", "demo", "pki", "ca.key")
+	key, err := os.ReadFile(caKey)
+	if err != nil {
+		t.Fatalf("the first plan made no CA key: %v", err)
+	}
+	code, stdout, stderr := runCLI(t, "plan", "-f", specPath, "--out", dir)
+	if code != ExitUsage || !strings.Contains(stderr, "plan output "+dir+": it is not empty and holds no manifest.json") ||
+		!strings.Contains(stderr, "nothing was changed: pass --out an empty or new directory") {
+		t.Fatalf("plan --out the spec's directory: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(caKey); err != nil || string(b) != string(key) {
+		t.Fatalf("the CA key changed or went: %v", err)
+	}
+	if _, err := os.Stat(specPath); err != nil {
+		t.Fatalf("the spec went: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "plan", "-f", specPath, "--out", out); code != ExitUsage || !strings.Contains(stderr, "it holds notes.txt that kubeup plan did not write") {
+		t.Fatalf("plan over a plan with a foreign file: exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "plan", "-f", specPath, "--out", out); code != 0 {
+		t.Fatalf("plan over an earlier plan: exit %d: %s", code, stderr)
+	}
+}
+
+// TestPlanChecksTheDirectoryBeforeTheState: a refused --out creates no CA.
+func TestPlanChecksTheDirectoryBeforeTheState(t *testing.T) {
+	specPath := planTestSpec(t)
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runCLI(t, "plan", "-f", specPath, "--out", out); code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(specPath), ".kubeup")); !os.IsNotExist(err) {
+		t.Errorf("a refused plan made the state directory: %v", err)
+	}
+}

@@ -33,8 +33,14 @@ func Manifest(hosts []HostFiles) []Entry {
 
 // Write renders the plan into dir: it fills a temporary directory beside
 // dir and swaps it in, so dir is either the old plan or the whole new one.
+// dir must be missing, empty or an earlier plan (see CheckDir): of an
+// earlier plan, only the files its manifest lists are deleted.
 func Write(dir string, hosts []HostFiles) error {
 	dir = filepath.Clean(dir)
+	old, err := previousPlan(dir)
+	if err != nil {
+		return err
+	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("write plan: %w", err)
@@ -50,7 +56,7 @@ func Write(dir string, hosts []HostFiles) error {
 	if err := fill(tmp, hosts); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	return swap(tmp, dir)
+	return swap(tmp, dir, old)
 }
 
 func fill(root string, hosts []HostFiles) error {
@@ -69,12 +75,13 @@ func fill(root string, hosts []HostFiles) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(root, "manifest.json"), append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(filepath.Join(root, ManifestName), append(b, '\n'), 0o644)
 }
 
-// swap replaces dir with tmp; an existing dir is moved aside first and
-// removed only after the rename succeeded.
-func swap(tmp, dir string) error {
+// swap replaces dir with tmp; an existing dir is moved aside first and,
+// only after the rename succeeded, the files of the earlier plan in it
+// (oldFiles) are removed: anything else stays.
+func swap(tmp, dir string, oldFiles []string) error {
 	old := ""
 	if _, err := os.Stat(dir); err == nil {
 		old = tmp + ".old"
@@ -89,7 +96,7 @@ func swap(tmp, dir string) error {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	if old != "" {
-		return os.RemoveAll(old)
+		return removePlan(old, oldFiles)
 	}
 	return nil
 }
