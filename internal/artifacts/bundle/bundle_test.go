@@ -441,3 +441,85 @@ func TestIdenticalFilesStoredOnce(t *testing.T) {
 		t.Error("extracted copies of one file are not hard links")
 	}
 }
+
+// TestEntriesStartingWithDotSlash: tar -C dir -cf b.tar . names every
+// entry ./bin/kubelet, ./manifest.json; such a bundle, hard links
+// included, reads like one kubeup made.
+func TestEntriesStartingWithDotSlash(t *testing.T) {
+	_, dir, m := fakeCache(t)
+	kubelet := filepath.Join(dir, "bin", "kubelet")
+	b, _ := os.ReadFile(kubelet)
+	for i, a := range m.Artifacts {
+		if a.Name == "kubectl" { // the same bytes as kubelet: stored as a hard link
+			os.WriteFile(filepath.Join(dir, a.Path), b, 0o755)
+			m.Artifacts[i].SHA256, m.Artifacts[i].Size, _ = manifest.HashFile(filepath.Join(dir, a.Path))
+		}
+	}
+	writeManifest(t, dir, m)
+	out := filepath.Join(t.TempDir(), "b.tar")
+	if _, err := Create(context.Background(), dir, out, CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	links := dotSlashNames(t, out)
+	if links == 0 {
+		t.Fatal("the bundle holds no hard link: the test covers less than it says")
+	}
+	r, err := Inspect(context.Background(), out)
+	if err != nil {
+		t.Fatalf("Inspect: %v", err)
+	}
+	if len(r.Entries) != len(m.Artifacts) || len(r.Extra) != 0 {
+		t.Fatalf("report has %d entries and extra %v, want %d", len(r.Entries), r.Extra, len(m.Artifacts))
+	}
+	_, dir2, err := Extract(context.Background(), out, t.TempDir())
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	runVersions(t, dir2, m)
+	checkExtractedManifest(t, dir2, m)
+}
+
+// dotSlashNames rewrites the uncompressed bundle file with "./" before
+// every entry name and link target and a "./" directory entry first, as
+// tar does; it returns how many hard links it rewrote.
+func dotSlashNames(t *testing.T, file string) int {
+	t.Helper()
+	in, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(in))
+	links := 0
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr.Name = "./" + hdr.Name
+		if hdr.Typeflag == tar.TypeLink {
+			hdr.Linkname = "./" + hdr.Linkname
+			links++
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return links
+}

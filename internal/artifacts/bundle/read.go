@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 )
@@ -67,6 +68,7 @@ func walkTar(ctx context.Context, tr *tar.Reader, store *sink) (*manifest.Manife
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: the file is damaged", err)
 		}
+		hdr.Name, hdr.Linkname = entryName(hdr.Name), entryName(hdr.Linkname)
 		if hdr.Typeflag == tar.TypeDir {
 			continue
 		}
@@ -96,6 +98,15 @@ func walkTar(ctx context.Context, tr *tar.Reader, store *sink) (*manifest.Manife
 		return nil, nil, errors.New("no manifest.json: not a kubeup bundle")
 	}
 	return m, seen, nil
+}
+
+// entryName is a tar entry's name as the manifest writes paths: without
+// the leading "./" that tar puts before every name when it archives ".".
+func entryName(name string) string {
+	for strings.HasPrefix(name, "./") {
+		name = name[len("./"):]
+	}
+	return name
 }
 
 // readManifest decodes the manifest entry.
