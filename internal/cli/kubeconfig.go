@@ -13,7 +13,6 @@ import (
 
 	"kubeup.dev/kubeup/internal/atomicfile"
 	"kubeup.dev/kubeup/internal/kubeconfig"
-	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
@@ -30,16 +29,18 @@ func newKubeconfigCmd(app *App) *cobra.Command {
 	o := &kubeconfigOptions{}
 	cmd := &cobra.Command{
 		Use:   "kubeconfig -f FILE [--merge | --out PATH]",
-		Short: "Write the cluster's admin kubeconfig (it holds a private key: 0600)",
-		Long: "Kubeconfig writes the admin kubeconfig of the cluster to .kubeup/<cluster>/admin.conf\n" +
-			"(or --out PATH; --out - prints it), or with --merge adds its cluster, user and\n" +
+		Short: "Print the cluster's admin kubeconfig, or write or merge it",
+		Long: "Kubeconfig prints the admin kubeconfig of the cluster on stdout, as kind get\n" +
+			"kubeconfig does (it holds the admin's private key: redirect it to a private file).\n" +
+			"--out PATH writes it to PATH with mode 0600; --merge adds its cluster, user and\n" +
 			"context to your kubeconfig ($KUBECONFIG's first file or ~/.kube/config) and makes\n" +
-			"it the current context. It reads the local state only; it touches no host.",
+			"it the current context. apply keeps .kubeup/<cluster>/admin.conf (0600) up to date.\n" +
+			"It reads the local state only; it touches no host.",
 		Args: exactArgs(0),
 		RunE: func(*cobra.Command, []string) error { return o.run(app) },
 	}
 	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the cluster spec (required)")
-	cmd.Flags().StringVar(&o.out, "out", "", "where to write it (default .kubeup/<cluster>/admin.conf; - for stdout)")
+	cmd.Flags().StringVar(&o.out, "out", "", "write it to this file (0600) instead of stdout (- is stdout)")
 	cmd.Flags().BoolVar(&o.merge, "merge", false, "merge into your kubeconfig and switch to the cluster's context")
 	return cmd
 }
@@ -57,20 +58,18 @@ func (o *kubeconfigOptions) run(app *App) error {
 		return err
 	}
 	switch {
-	case o.out == "-":
-		_, err = app.Out.Write(b)
-		return err
 	case o.merge:
 		return mergeKubeconfig(app, c.Metadata.Name, b)
+	case o.out == "" || o.out == "-":
+		if _, err := app.Out.Write(b); err != nil {
+			return fmt.Errorf("print the kubeconfig: %w", err)
+		}
+		return nil
 	}
-	out := o.out
-	if out == "" {
-		out = phases.AdminKubeconfigPath(state.Dir(o.file, c.Metadata.Name))
+	if err := atomicfile.WriteFile(o.out, b, 0o600); err != nil {
+		return fmt.Errorf("write the kubeconfig: %w: choose another --out", err)
 	}
-	if err := atomicfile.WriteFile(out, b, 0o600); err != nil {
-		return err
-	}
-	fmt.Fprintf(app.Out, "wrote %s (0600)\n  export KUBECONFIG=%s\n", out, out)
+	fmt.Fprintf(app.Out, "wrote %s (0600)\n  export KUBECONFIG=%s\n", o.out, o.out)
 	return nil
 }
 
