@@ -10,7 +10,7 @@ E2E_TIMEOUT ?= 80m
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kubeup
+	$(GO) build -ldflags "-X kubeup.dev/kubeup/internal/cli.version=$$(git describe --tags --match 'v*' --dirty 2>/dev/null || echo v0.0.0-$$(git describe --always --dirty 2>/dev/null || echo unknown)) -X kubeup.dev/kubeup/internal/cli.commit=$$(git rev-parse HEAD 2>/dev/null)" -o $(BIN) ./cmd/kubeup
 
 prereqs:
 	./hack/ensure-prereqs.sh

@@ -88,6 +88,7 @@ func newRootCmd(app *App) *cobra.Command {
 		newSandboxCmd(app),
 		newArtifactsCmd(app),
 		newResetCmd(app),
+		newCompletionCmd(app),
 		// Each command file adds its constructor here, one line each.
 	)
 	return root
