@@ -80,6 +80,10 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err := o.check(); err != nil {
 		return Summary{}, fmt.Errorf("conformance: %w", err)
 	}
+	o, err := o.absolute()
+	if err != nil {
+		return Summary{}, fmt.Errorf("conformance: %w", err)
+	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("conformance reports: %w", err)
 	}
@@ -98,6 +102,18 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	}
 	s.Duration = time.Since(start).Round(time.Second)
 	return s, nil
+}
+
+// absolute makes every path absolute: ginkgo runs in OutDir.
+func (o Options) absolute() (Options, error) {
+	for _, p := range []*string{&o.E2ETest, &o.Ginkgo, &o.Kubectl, &o.Kubeconfig, &o.OutDir} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return o, err
+		}
+		*p = abs
+	}
+	return o, nil
 }
 
 // runPass runs one ginkgo pass and returns the path of its JSON report.

@@ -45,3 +45,15 @@ func TestOptionsCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsAbsolute(t *testing.T) {
+	o, err := Options{E2ETest: "bin/e2e.test", Ginkgo: "/c/ginkgo", Kubectl: "kubectl", Kubeconfig: "a.conf", OutDir: "r"}.absolute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{o.E2ETest, o.Ginkgo, o.Kubectl, o.Kubeconfig, o.OutDir} {
+		if !filepath.IsAbs(p) {
+			t.Errorf("%s is relative: ginkgo runs in the reports directory", p)
+		}
+	}
+}

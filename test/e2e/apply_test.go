@@ -18,11 +18,13 @@ import (
 // TestApplyOnSandbox is issue 5's end-to-end test: a sandbox of 1 control
 // plane and 2 workers, kubeup apply (which validates with smoke tests), an
 // outside kubectl that sees 3 Ready nodes, privileged, hostNetwork,
-// hostPort and hostPath pods that work as on a real host, status, a
+// hostPort and hostPath pods that work as on a real host, a subset of the
+// conformance suite, status, a
 // re-apply that changes nothing, and failures that name the host, phase
 // and fix.
 func TestApplyOnSandbox(t *testing.T) {
 	kubeup, dir, name, specPath := newSandbox(t, "e2e", 4, 1)
+	conformanceKit := startConformanceBuild(t, kubeup, dir)
 	// The fourth node joins later, as a new worker in the spec.
 	withNode4 := readFile(t, specPath)
 	writeFile(t, specPath, withoutHost(t, withNode4, name+"-node4"))
@@ -44,6 +46,8 @@ func TestApplyOnSandbox(t *testing.T) {
 		t.Fatalf("outside kubectl sees %d Ready nodes, want 3:\n%s", ready, nodes.out)
 	}
 	checkHostAccessPods(t, kubectl, kubeconfig, dir, name)
+	conformanceKit()
+	checkConformanceSubset(t, kubeup, dir, specPath)
 
 	st := must(t, dir, 5*time.Minute, kubeup, "status", "-f", specPath, "--smoke")
 	if !strings.Contains(st.out, "etcd healthy") || !strings.Contains(st.out, "certificate apiserver expires") ||

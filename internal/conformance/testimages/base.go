@@ -94,6 +94,9 @@ func EnsureBase(ctx context.Context, d DebianBase, bb BusyboxSource, cacheDir st
 	if err := bb.build(ctx, tmp, run, log); err != nil {
 		return "", fmt.Errorf("build busybox for the test images: %w", err)
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("test image cache: %w", err)
+	}
 	os.RemoveAll(dir)
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", fmt.Errorf("test image cache: %w", err)

@@ -137,7 +137,8 @@ func Plan(refs []string) []Wanted {
 // notMade says why the image of repo is not made here.
 func notMade(repo string) string {
 	switch {
-	case strings.Contains(repo, "invalid.registry") || strings.Contains(repo, "k8s-authenticated-test"):
+	case strings.Contains(repo, "invalid.registry") || strings.Contains(repo, "k8s-authenticated-test") ||
+		strings.Contains(repo, "authenticated-image-pulling"):
 		return "unreachable or private on purpose: the specs that use it expect its pull to fail or need credentials"
 	case strings.HasPrefix(repo, "registry.k8s.io/e2e-test-images/"), strings.HasPrefix(repo, "registry.k8s.io/"):
 		return "no recipe: not used by the [Conformance] specs (or needs sources the module proxy does not serve)"
