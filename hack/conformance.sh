@@ -4,12 +4,17 @@
 # sandbox cluster made by kubeup, or on the cluster of $KUBECONFIG, and
 # write conformance/results/latest.json (and the JUnit reports beside it).
 # Long (one to two hours on 2 cores); not part of make test.
+# CONFORMANCE_PARALLEL (processes, default 4), CONFORMANCE_FOCUS (a regular
+# expression: only the specs it matches) and CONFORMANCE_RESULTS (default
+# conformance/results) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=${1:-v1.34.4}
 parallel=${CONFORMANCE_PARALLEL:-4}
 kubeup=$PWD/bin/kubeup
-results=$PWD/conformance/results
+results=${CONFORMANCE_RESULTS:-$PWD/conformance/results}
+focus=()
+if [ -n "${CONFORMANCE_FOCUS:-}" ]; then focus=(--focus "$CONFORMANCE_FOCUS"); fi
 mkdir -p "$results"
 
 step() { printf '\n== %s\n' "$*"; }
@@ -17,7 +22,7 @@ step() { printf '\n== %s\n' "$*"; }
 if [ -n "${KUBECONFIG:-}" ]; then
   step "conformance $version on the cluster of KUBECONFIG=$KUBECONFIG"
   exec "$kubeup" conformance run --kubeconfig "$KUBECONFIG" --kubernetes-version "$version" \
-    --parallel "$parallel" --results "$results"
+    --parallel "$parallel" --results "$results" "${focus[@]}"
 fi
 
 name=conformance out=$PWD/_out
@@ -40,7 +45,7 @@ step "kubeup apply -f $spec"
 
 step "kubeup conformance run -f $spec (results in $results)"
 status=0
-"$kubeup" conformance run -f "$spec" --parallel "$parallel" --results "$results" || status=$?
+"$kubeup" conformance run -f "$spec" --parallel "$parallel" --results "$results" "${focus[@]}" || status=$?
 cat <<MSG
 
 The sandbox stays for inspection: KUBECONFIG=$out/.kubeup/$name/admin.conf
