@@ -9,6 +9,7 @@
 # conformance/results) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/lib.sh
 version=${1:-v1.34.4}
 parallel=${CONFORMANCE_PARALLEL:-4}
 kubeup=$PWD/bin/kubeup
@@ -17,7 +18,6 @@ focus=()
 if [ -n "${CONFORMANCE_FOCUS:-}" ]; then focus=(--focus "$CONFORMANCE_FOCUS"); fi
 mkdir -p "$results"
 
-step() { printf '\n== %s\n' "$*"; }
 
 if [ -n "${KUBECONFIG:-}" ]; then
   step "conformance $version on the cluster of KUBECONFIG=$KUBECONFIG"
@@ -32,13 +32,7 @@ step "artifacts and the conformance kit for Kubernetes $version (cached in ~/.ca
 "$kubeup" artifacts build --kubernetes-version "$version"
 "$kubeup" conformance build --kubernetes-version "$version"
 
-if [ -f "$spec" ] && "$kubeup" sandbox list 2>/dev/null | awk 'NR>1 {print $1}' | grep -qx "$name"; then
-  step "sandbox $name exists: converging it"
-else
-  "$kubeup" sandbox delete --name "$name" >/dev/null 2>&1 || true
-  step "sandbox $name: 3 node containers"
-  "$kubeup" sandbox create --name "$name" --nodes 3 --control-planes 1 -f "$spec"
-fi
+sandbox_1cp2w "$kubeup" "$name" "$spec"
 sed -i "s/^\( *kubernetesVersion:\).*/\1 $version/" "$spec"
 step "kubeup apply -f $spec"
 "$kubeup" apply -f "$spec"

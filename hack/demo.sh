@@ -4,24 +4,18 @@
 # kubectl get nodes. Re-running converges the existing demo cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/lib.sh
 name=${1:-demo} version=${2:-v1.34.4}
 kubeup=$PWD/bin/kubeup
 out=$PWD/_out
 spec=$out/$name.yaml
 mkdir -p "$out"
 
-step() { printf '\n== %s\n' "$*"; }
 
 step "artifacts for Kubernetes $version (cached in ~/.cache/kubeup; the first build takes 20-30 minutes)"
 "$kubeup" artifacts build --kubernetes-version "$version"
 
-if [ -f "$spec" ] && "$kubeup" sandbox list 2>/dev/null | awk 'NR>1 {print $1}' | grep -qx "$name"; then
-  step "sandbox $name exists: converging it"
-else
-  "$kubeup" sandbox delete --name "$name" >/dev/null 2>&1 || true
-  step "sandbox $name: 3 node containers"
-  "$kubeup" sandbox create --name "$name" --nodes 3 --control-planes 1 -f "$spec"
-fi
+sandbox_1cp2w "$kubeup" "$name" "$spec"
 
 step "kubeup apply -f $spec"
 "$kubeup" apply -f "$spec"
