@@ -11,14 +11,16 @@ import (
 
 	"kubeup.dev/kubeup/internal/conformance/testimages"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
 )
 
 // imageUpload is where the archive is put on a host while it is imported.
 const imageUpload = "/var/lib/kubeup/conformance-images.tar"
 
 // LoadImages imports the archive's images into containerd's k8s.io
-// namespace on every host, in parallel; a host that has them all is left
-// alone. Each host's error names the host.
+// namespace on every host, in parallel, and records them in the host's
+// layout.TestImagesList so that kubeup reset removes them; a host that
+// has them all is left alone. Each host's error names the host.
 func LoadImages(ctx context.Context, hosts []host.Host, a testimages.Archive, progress io.Writer) error {
 	var (
 		wg   sync.WaitGroup
@@ -63,6 +65,10 @@ func loadImages(ctx context.Context, h host.Host, a testimages.Archive) (string,
 	q := host.Quote(imageUpload)
 	if _, _, err := h.Exec(ctx, "ctr -n k8s.io images import "+q+"; rc=$?; rm -f "+q+"; exit $rc"); err != nil {
 		return "", fmt.Errorf("import the test images: %w", err)
+	}
+	list := strings.NewReader(strings.Join(a.Made, "\n") + "\n")
+	if err := h.Upload(ctx, list, layout.TestImagesList, 0o644); err != nil {
+		return "", fmt.Errorf("record the test images for reset: %w", err)
 	}
 	return fmt.Sprintf("%d imported", len(a.Made)), nil
 }

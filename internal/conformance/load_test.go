@@ -9,6 +9,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/conformance/testimages"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
 )
 
 func TestLoadImages(t *testing.T) {
@@ -33,6 +34,9 @@ func TestLoadImages(t *testing.T) {
 	f, ok := partial.File(imageUpload)
 	if !ok || string(f.Content) != "archive" || f.Mode != 0o600 {
 		t.Errorf("partial host: upload = %+v, %v", f, ok)
+	}
+	if l, ok := partial.File(layout.TestImagesList); !ok || string(l.Content) != strings.Join(a.Made, "\n")+"\n" {
+		t.Errorf("partial host: the list of test images for reset = %q, %v", l.Content, ok)
 	}
 	cmds := strings.Join(partial.Commands(), "\n")
 	if !strings.Contains(cmds, "ctr -n k8s.io images import "+imageUpload+"; rc=$?; rm -f "+imageUpload) {

@@ -79,7 +79,10 @@ const (
 	SysctlConfig         = "/etc/sysctl.d/99-kubeup.conf"
 	KubeupSpecOnHost     = KubeupDir + "/cluster.yaml"
 	ClusterMark          = KubeupDir + "/cluster-name"
-	EtcdEnvironmentDir   = "/etc/etcd"
+	// TestImagesList holds the references of the test images kubeup
+	// conformance run imported, one a line, so that reset removes them.
+	TestImagesList     = KubeupDir + "/test-images.list"
+	EtcdEnvironmentDir = "/etc/etcd"
 )
 
 // Binary returns the installed path of a component binary.

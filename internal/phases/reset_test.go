@@ -61,13 +61,14 @@ func newDeployed(t *testing.T, name string) *deployed {
 		// a distribution's etcd, not kubeup's: left alone
 		"other":      "unit Id=etcd.service\nunit ActiveState=active\nunit UnitFileState=enabled\nunit FragmentPath=/lib/systemd/system/etcd.service\n",
 		"containers": "ctr up\ncontainer c1\ncontainer c2\ncontainerd active\n",
-		"images":     "image " + set.PauseImage() + " sha256:p\nimage sha256:pid sha256:p\nimage example.com/other:1 sha256:o\n",
-		"config":     "config backup\n",
-		"mounts":     "mount /var/lib/kubelet/pods/p1/volumes/kubernetes.io~projected/token\nnetns /run/netns/cni-1\n",
-		"links":      "link cni0\nlink flannel.1\nveth veth1\n",
-		"routes":     "route 10.244.0.0/16 10.244.9.0/24 via 10.0.0.9 dev eth0\n",
-		"chains":     "chain iptables nat KUBE-SERVICES\nchain iptables filter KUBE-FORWARD\nchain ip6tables filter FLANNEL-FWD\n",
-		"files":      "path /etc/kubernetes\npath " + layout.Binary("kubelet") + "\n",
+		"images": "image " + set.PauseImage() + " sha256:p\nimage sha256:pid sha256:p\nimage example.com/other:1 sha256:o\n" +
+			"image registry.k8s.io/e2e-test-images/agnhost:2.56 sha256:a\ntestimage registry.k8s.io/e2e-test-images/agnhost:2.56\n",
+		"config": "config backup\n",
+		"mounts": "mount /var/lib/kubelet/pods/p1/volumes/kubernetes.io~projected/token\nnetns /run/netns/cni-1\n",
+		"links":  "link cni0\nlink flannel.1\nveth veth1\n",
+		"routes": "route 10.244.0.0/16 10.244.9.0/24 via 10.0.0.9 dev eth0\n",
+		"chains": "chain iptables nat KUBE-SERVICES\nchain iptables filter KUBE-FORWARD\nchain ip6tables filter FLANNEL-FWD\n",
+		"files":  "path /etc/kubernetes\npath " + layout.Binary("kubelet") + "\n",
 	}}
 }
 
@@ -193,7 +194,7 @@ func wantChanges(t *testing.T) []string {
 		"stop and disable kubelet, kube-proxy, flanneld",
 		"remove unit files /etc/systemd/system/kubelet.service, /etc/systemd/system/kube-proxy.service, /etc/systemd/system/flanneld.service and reload systemd",
 		"kill and remove 2 containers of containerd's k8s.io namespace",
-		"remove images " + set.PauseImage() + " (2 references)",
+		"remove images " + set.PauseImage() + ", registry.k8s.io/e2e-test-images/agnhost:2.56 (3 references)",
 		"restore /etc/containerd/config.toml from " + ContainerdConfigBackup + " (the host's own, kept by apply)",
 		"restart containerd",
 		"unmount 1 mounts under /var/lib/kubelet, /run/netns and containerd's CRI sandboxes and remove 1 pod network namespaces /run/netns/cni-*",
