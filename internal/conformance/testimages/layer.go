@@ -89,8 +89,9 @@ func isExecutable(e entry) bool {
 }
 
 // busyboxEntries are the busybox image's files: the static busybox of the
-// base, a link for each applet, the directories and the account files of
-// the upstream busybox image.
+// base, a link in /bin for each applet (as the upstream image has them:
+// /bin/sysctl, not /sbin/sysctl), the directories and the account files
+// of the upstream busybox image.
 func (s Sources) busyboxEntries() ([]entry, error) {
 	applets, err := os.ReadFile(filepath.Join(s.Base, baseApplets))
 	if err != nil {
@@ -110,11 +111,11 @@ func (s Sources) busyboxEntries() ([]entry, error) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(applets))
 	for sc.Scan() {
-		p := "/" + strings.TrimPrefix(strings.TrimSpace(sc.Text()), "/")
-		if p == "/" || p == "/bin/busybox" {
+		name := path.Base(strings.TrimSpace(sc.Text()))
+		if name == "." || name == "/" || name == "busybox" {
 			continue
 		}
-		es = append(es, entry{path: p, link: "/bin/busybox", mode: 0o777})
+		es = append(es, entry{path: "/bin/" + name, link: "busybox", mode: 0o777})
 	}
 	return es, sc.Err()
 }

@@ -97,7 +97,7 @@ func fakeSources(t *testing.T) Sources {
 		write(filepath.Join(s.Kubernetes, f), f, 0o644)
 	}
 	write(filepath.Join(s.Base, baseBusybox), "busybox", 0o755)
-	write(filepath.Join(s.Base, baseApplets), "bin/sh\nusr/bin/env\nbin/busybox\n", 0o644)
+	write(filepath.Join(s.Base, baseApplets), "bin/sh\nusr/bin/env\nsbin/sysctl\nbin/busybox\n", 0o644)
 	f, err := os.Create(filepath.Join(s.Base, baseLayer))
 	if err != nil {
 		t.Fatal(err)
@@ -138,10 +138,15 @@ func TestWriteArchive(t *testing.T) {
 	if !slices.Equal(busybox.Cmd, []string{"sh"}) || slices.Contains(busybox.Files, "/usr/bin/curl") {
 		t.Errorf("busybox cmd %v, files %v", busybox.Cmd, busybox.Files)
 	}
-	for _, f := range []string{"/bin/busybox", "/bin/sh", "/usr/bin/env", "/etc/passwd", "/tmp/"} {
+	for _, f := range []string{"/bin/busybox", "/bin/sh", "/bin/env", "/bin/sysctl", "/etc/passwd", "/tmp/"} {
 		if !slices.Contains(busybox.Files, f) {
 			t.Errorf("busybox lacks %s: %v", f, busybox.Files)
 		}
+	}
+	httpd, err := images.Inspect(a.Path, "registry.k8s.io/e2e-test-images/httpd:2.4.39-4")
+	if err != nil || !slices.Contains(httpd.Files, "/usr/local/apache2/htdocs/index.html") ||
+		!slices.Contains(httpd.Files, "/etc/apache2/sites-enabled/000-default.conf") {
+		t.Errorf("httpd image: %v, files %v: the specs move /usr/local/apache2/htdocs/index.html", err, httpd.Files)
 	}
 	etcd, err := images.Inspect(a.Path, "registry.k8s.io/etcd:3.6.4-0")
 	if err != nil || !slices.Contains(etcd.Files, "/usr/local/bin/etcd") {
@@ -174,7 +179,7 @@ func TestLayerEntries(t *testing.T) {
 		}
 		modes[h.Name], links[h.Name] = h.Mode, h.Linkname
 	}
-	if modes["tmp/"] != 0o1777 || modes["bin/busybox"] != 0o755 || links["bin/sh"] != "/bin/busybox" {
+	if modes["tmp/"] != 0o1777 || modes["bin/busybox"] != 0o755 || links["bin/sh"] != "busybox" || links["bin/sysctl"] != "busybox" {
 		t.Errorf("modes %v links %v", modes, links)
 	}
 	if _, ok := links["bin/busybox"]; !ok || links["bin/busybox"] != "" {
