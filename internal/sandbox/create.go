@@ -279,7 +279,8 @@ func (m *Manager) startAndWait(ctx context.Context, sb *Sandbox, key *clientKey,
 }
 
 // startNode creates a node's volume and container, copies its SSH files
-// in and starts it.
+// and the unit that keeps unrouted service traffic in (see unrouted.go)
+// in, and starts it.
 func (m *Manager) startNode(ctx context.Context, sb *Sandbox, n *Node, key *clientKey) error {
 	labels := nodeLabels(sb, n)
 	if err := m.Engine.CreateVolume(ctx, VolumeName(n.Name), map[string]string{LabelSandbox: sb.Name, LabelNode: n.Name}); err != nil {
@@ -290,7 +291,11 @@ func (m *Manager) startNode(ctx context.Context, sb *Sandbox, n *Node, key *clie
 		return err
 	}
 	n.ContainerID = id
-	files, err := nodeFiles(key.authorized, n.hostKey)
+	unrouted, err := unroutedEntries(clusterSpec(sb).Spec.Network.ServiceCIDR)
+	if err != nil {
+		return err
+	}
+	files, err := nodeFiles(key.authorized, n.hostKey, unrouted)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,8 @@ func checkCopiedFiles(t *testing.T, f *fixture) {
 			}
 			names[h.Name] = h.Mode
 		}
-		for name, mode := range map[string]int64{"root/.ssh/authorized_keys": 0o600, "etc/ssh/ssh_host_ed25519_key": 0o600} {
+		for name, mode := range map[string]int64{"root/.ssh/authorized_keys": 0o600, "etc/ssh/ssh_host_ed25519_key": 0o600,
+			"etc/systemd/system/" + unroutedUnit: 0o644, "etc/systemd/system/multi-user.target.wants/" + unroutedUnit: 0o777} {
 			if names[name] != mode {
 				t.Errorf("%s: %s has mode %o, want %o (entries %v)", c.Name, name, names[name], mode, names)
 			}

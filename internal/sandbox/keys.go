@@ -105,31 +105,18 @@ func knownHostsLines(nodes []*Node) []byte {
 // nodeFiles is the tar stream copied to "/" of a created node before it
 // starts: root's authorized_keys and the node's host key. Both live on the
 // container's own file system, not on the /run or /tmp tmpfs.
-func nodeFiles(authorized []byte, hk *hostKey) ([]byte, error) {
+func nodeFiles(authorized []byte, hk *hostKey, extra []nodeEntry) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	now := time.Now()
-	entries := []struct {
-		name string
-		mode int64
-		body []byte
-		dir  bool
-	}{
+	entries := append([]nodeEntry{
 		{name: "root/.ssh/", mode: 0o700, dir: true},
 		{name: "root/.ssh/authorized_keys", mode: 0o600, body: authorized},
 		{name: "etc/ssh/ssh_host_ed25519_key", mode: 0o600, body: hk.privatePEM},
 		{name: "etc/ssh/ssh_host_ed25519_key.pub", mode: 0o644, body: ssh.MarshalAuthorizedKey(hk.public)},
-	}
+	}, extra...)
 	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: e.mode, Size: int64(len(e.body)), ModTime: now,
-			Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if e.dir {
-			h.Typeflag = tar.TypeDir
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(e.body); err != nil {
+		if err := e.write(tw, now); err != nil {
 			return nil, err
 		}
 	}
@@ -137,4 +124,30 @@ func nodeFiles(authorized []byte, hk *hostKey) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// nodeEntry is one file, directory or symbolic link copied onto a node.
+type nodeEntry struct {
+	name string // below "/"
+	mode int64
+	body []byte
+	dir  bool
+	link string // a symbolic link's target
+}
+
+// write adds e to tw.
+func (e nodeEntry) write(tw *tar.Writer, now time.Time) error {
+	h := &tar.Header{Name: e.name, Mode: e.mode, Size: int64(len(e.body)), ModTime: now,
+		Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	switch {
+	case e.dir:
+		h.Typeflag = tar.TypeDir
+	case e.link != "":
+		h.Typeflag, h.Linkname, h.Size, h.Mode = tar.TypeSymlink, e.link, 0, 0o777
+	}
+	if err := tw.WriteHeader(h); err != nil {
+		return err
+	}
+	_, err := tw.Write(e.body)
+	return err
 }
