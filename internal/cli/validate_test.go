@@ -234,6 +234,10 @@ func TestValidateRefusesBadInputs(t *testing.T) {
 		{"extra arg with =", twoHosts + "  controlPlane: {apiServerExtraArgs: {\"anonymous-auth=true\": \"\"}}\n", `holds '=': write the flag name as the key and its value as the value, such as anonymous-auth: "true"`},
 		{"line break", twoHosts + "  controlPlane: {apiServerExtraArgs: {v: \"2\\n--anonymous-auth=true\"}}\n", "error: spec.controlPlane.apiServerExtraArgs[v]: \"2\\n--anonymous-auth=true\" holds a line break"},
 		{"10 MB value", strings.Replace(twoHosts, "10.0.0.2", strings.Repeat("x", 10<<20), 1), "error: spec.hosts[1].address: \"xxxx"},
+		{"anonymous auth", twoHosts + "  controlPlane: {apiServerExtraArgs: {anonymous-auth: \"true\"}}\n",
+			"error: spec.controlPlane.apiServerExtraArgs[anonymous-auth]: --anonymous-auth=true weakens a setting kubeup makes for security (CIS 1.2.1: "},
+		{"controller manager bind address", twoHosts + "  controlPlane: {controllerManagerExtraArgs: {bind-address: 0.0.0.0}}\n",
+			"to accept the risk, move it to spec.controlPlane.controllerManagerUnsafeExtraArgs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,5 +269,17 @@ func TestValidateTwoHostsIsValid(t *testing.T) {
 	fakeHome(t)
 	if code, out, errOut := runCLI(t, "validate", "-f", writeSpecFile(t, twoHosts)); code != ExitOK {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestValidateWarnsOfUnsafeExtraArgs: an unsafe extra arg validates, with
+// a warning naming its CIS item.
+func TestValidateWarnsOfUnsafeExtraArgs(t *testing.T) {
+	fakeHome(t)
+	doc := twoHosts + "  controlPlane: {apiServerUnsafeExtraArgs: {profiling: \"true\"}}\n"
+	code, out, errOut := runCLI(t, "validate", "-f", writeSpecFile(t, doc))
+	want := "warning: spec.controlPlane.apiServerUnsafeExtraArgs[profiling]: unsafe: --profiling=true weakens a setting kubeup makes for security (CIS 1.2.16: "
+	if code != ExitOK || !strings.Contains(out, want) || !strings.Contains(out, "(1 warning)") {
+		t.Errorf("exit %d, want 0 and %q; got:\n%s%s", code, want, out, errOut)
 	}
 }

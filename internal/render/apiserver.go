@@ -11,7 +11,7 @@ import (
 // apiServerFiles renders the API server unit and the configuration files
 // its flags name: authentication, encryption at rest and audit policy.
 func apiServerFiles(in *input) ([]hostfile.File, error) {
-	extra := in.s.ControlPlane.APIServerExtraArgs
+	extra := in.s.ControlPlane.APIServerArgs()
 	b, err := unit("kube-apiserver", unitData{Exec: layout.Binary("kube-apiserver"),
 		Args: flags(apiServerFlags(in), extra)})
 	if err != nil {
@@ -100,9 +100,9 @@ func addEtcdClientFlags(in *input, f map[string]string) {
 // AuthenticationConfiguration whose anonymous authenticator answers only
 // the three health paths (structured anonymous auth is on by default from
 // Kubernetes 1.32). A user who sets anonymous-auth or authentication-config
-// in apiServerExtraArgs takes this over.
+// in apiServerExtraArgs or apiServerUnsafeExtraArgs takes this over.
 func addAnonymousFlags(in *input, f map[string]string) {
-	extra := in.s.ControlPlane.APIServerExtraArgs
+	extra := in.s.ControlPlane.APIServerArgs()
 	if _, ok := extra["anonymous-auth"]; ok {
 		return
 	}

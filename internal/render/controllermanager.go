@@ -12,7 +12,7 @@ import (
 // certificates), so it runs on control-plane hosts only.
 func controllerManagerFiles(in *input) ([]hostfile.File, error) {
 	b, err := unit("kube-controller-manager", unitData{Exec: layout.Binary("kube-controller-manager"),
-		Args: flags(controllerManagerFlags(in), in.s.ControlPlane.ControllerManagerExtraArgs)})
+		Args: flags(controllerManagerFlags(in), in.s.ControlPlane.ControllerManagerArgs())})
 	if err != nil {
 		return nil, err
 	}

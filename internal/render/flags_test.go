@@ -52,3 +52,38 @@ func TestExtraArgsInUnits(t *testing.T) {
 		t.Error("controller-manager or scheduler extra args missing")
 	}
 }
+
+// TestUnsafeExtraArgsInUnits: the unsafe maps are rendered after the safe
+// ones, so an unsafe flag takes effect, and anonymous-auth there takes
+// anonymous access over as it does in apiServerExtraArgs.
+func TestUnsafeExtraArgsInUnits(t *testing.T) {
+	c := loadSpec(t, "basic")
+	cp := &c.Spec.ControlPlane
+	cp.APIServerExtraArgs = map[string]string{"v": "2"}
+	cp.APIServerUnsafeExtraArgs = map[string]string{"anonymous-auth": "true", "authorization-mode": "AlwaysAllow"}
+	cp.ControllerManagerUnsafeExtraArgs = map[string]string{"bind-address": "0.0.0.0", "profiling": "true"}
+	cp.SchedulerUnsafeExtraArgs = map[string]string{"profiling": "true"}
+	files, err := HostFiles(c, c.Spec.Hosts[0], testSecrets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for unit, want := range map[string][]string{
+		"kube-apiserver":          {"--anonymous-auth=true", "--authorization-mode=AlwaysAllow \\", "--v=2"},
+		"kube-controller-manager": {"--bind-address=0.0.0.0 \\", "--profiling=true"},
+		"kube-scheduler":          {"--profiling=true"},
+	} {
+		got := string(fileAt(t, files, layout.Unit(unit)).Content)
+		for _, w := range want {
+			if strings.Count(got, w) != 1 {
+				t.Errorf("%s: want %q once:\n%s", unit, w, got)
+			}
+		}
+		if unit != "kube-apiserver" && strings.Contains(got, "--profiling=false") {
+			t.Errorf("%s: the safe default is still there:\n%s", unit, got)
+		}
+	}
+	api := string(fileAt(t, files, layout.Unit("kube-apiserver")).Content)
+	if strings.Contains(api, "--authentication-config") {
+		t.Errorf("anonymous-auth in the unsafe map must take anonymous access over:\n%s", api)
+	}
+}

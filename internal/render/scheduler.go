@@ -8,7 +8,7 @@ import (
 // schedulerFiles renders the scheduler unit.
 func schedulerFiles(in *input) ([]hostfile.File, error) {
 	b, err := unit("kube-scheduler", unitData{Exec: layout.Binary("kube-scheduler"),
-		Args: flags(schedulerFlags(), in.s.ControlPlane.SchedulerExtraArgs)})
+		Args: flags(schedulerFlags(), in.s.ControlPlane.SchedulerArgs())})
 	if err != nil {
 		return nil, err
 	}

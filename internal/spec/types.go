@@ -95,6 +95,17 @@ type ControlPlane struct {
 	ControllerManagerExtraArgs map[string]string `yaml:"controllerManagerExtraArgs,omitempty" json:"controllerManagerExtraArgs,omitempty"`
 	// SchedulerExtraArgs are extra kube-scheduler flags.
 	SchedulerExtraArgs map[string]string `yaml:"schedulerExtraArgs,omitempty" json:"schedulerExtraArgs,omitempty"`
+	// APIServerUnsafeExtraArgs are kube-apiserver flags that weaken a
+	// security setting kubeup makes (validate refuses them in
+	// apiServerExtraArgs); each is used, with a warning, merged after the
+	// safe ones.
+	APIServerUnsafeExtraArgs map[string]string `yaml:"apiServerUnsafeExtraArgs,omitempty" json:"apiServerUnsafeExtraArgs,omitempty"`
+	// ControllerManagerUnsafeExtraArgs are the controller manager's unsafe
+	// flags, as APIServerUnsafeExtraArgs.
+	ControllerManagerUnsafeExtraArgs map[string]string `yaml:"controllerManagerUnsafeExtraArgs,omitempty" json:"controllerManagerUnsafeExtraArgs,omitempty"`
+	// SchedulerUnsafeExtraArgs are the scheduler's unsafe flags, as
+	// APIServerUnsafeExtraArgs.
+	SchedulerUnsafeExtraArgs map[string]string `yaml:"schedulerUnsafeExtraArgs,omitempty" json:"schedulerUnsafeExtraArgs,omitempty"`
 }
 
 // Etcd configures the etcd cluster; by default kubeup runs etcd on the hosts

@@ -183,9 +183,11 @@ func (v *validator) controlPlane(s *Spec) {
 	case cp.Endpoint != "":
 		v.endpoint(pathField(p, "endpoint"), cp.Endpoint, s)
 	}
-	v.extraArgs(pathField(p, "apiServerExtraArgs"), cp.APIServerExtraArgs)
-	v.extraArgs(pathField(p, "controllerManagerExtraArgs"), cp.ControllerManagerExtraArgs)
-	v.extraArgs(pathField(p, "schedulerExtraArgs"), cp.SchedulerExtraArgs)
+	for _, m := range argMapsOf(cp) {
+		v.extraArgs(pathField(p, m.safeName), m.safe)
+		v.extraArgs(pathField(p, m.unsafeName), m.unsafe)
+		v.unsafeArgs(p, m)
+	}
 }
 
 // endpoint checks controlPlane.endpoint: its form, that the hosts can
