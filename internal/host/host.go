@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 
 	"kubeup.dev/kubeup/internal/hostfile"
@@ -234,12 +235,65 @@ func fileErr(op, path string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
-// moveScript places the uploaded file src at path atomically as root:
-// it moves src beside path as tmp, sets owner and mode, then renames.
-func moveScript(src, tmp, path string, mode fs.FileMode) string {
-	dir := path[:strings.LastIndexByte(path, '/')+1]
-	return fmt.Sprintf("set -e; trap 'rm -f -- %[1]s %[2]s' EXIT; mkdir -p -- %[3]s; mv -f -- %[1]s %[2]s; chown 0:0 %[2]s; chmod %04[4]o %[2]s; mv -f -- %[2]s %[5]s",
-		Quote(src), Quote(tmp), Quote(dir), mode&0o7777, Quote(path))
+// fileUmask is the umask under which a shell redirection (mode 0666)
+// creates a file with mode's permission bits, execute bits aside: the file
+// is never wider than mode, and a chmod then adds what the umask left out.
+func fileUmask(mode fs.FileMode) fs.FileMode { return 0o777 &^ mode.Perm() }
+
+// createScript creates tmp, empty and new (set -C: never through an
+// existing file or link), with its final mode from the start, creating
+// path's directory (0755) first. Upload then fills tmp and renames it.
+func createScript(tmp, path string, mode fs.FileMode) string {
+	return fmt.Sprintf("set -e; umask 022; mkdir -p -- %s; umask %04o; set -C; : > %s",
+		Quote(dirOf(path)), fileUmask(mode), Quote(tmp))
+}
+
+// installScript writes the size bytes of its stdin to tmp, created new
+// with its final mode beside path, checks that all of them came, sets the
+// exact mode and renames tmp to path; on any failure it removes tmp. It
+// stages nothing elsewhere (no /tmp), so sudo users upload secrets as
+// safely as root.
+func installScript(tmp, path string, mode fs.FileMode, size int64) string {
+	t := Quote(tmp)
+	return fmt.Sprintf("set -e; umask 022; mkdir -p -- %[1]s; trap 'rm -f -- %[2]s' EXIT; umask %04[3]o; set -C; head -c %[4]d > %[2]s; "+
+		"[ $(($(wc -c < %[2]s))) -eq %[4]d ] || { echo \"upload cut short: want %[4]d bytes\" >&2; exit 1; }; chmod %04[5]o %[2]s; mv -f -- %[2]s %[6]s",
+		Quote(dirOf(path)), t, fileUmask(mode), size, mode&0o7777, Quote(path))
+}
+
+// dirOf is the directory part of an absolute host path, with its slash.
+func dirOf(path string) string { return path[:strings.LastIndexByte(path, '/')+1] }
+
+// uploadViaStdin is Upload through installScript: the content goes to the
+// command's stdin, so a host that needs sudo writes as root straight into
+// the target directory.
+func uploadViaStdin(ctx context.Context, h Host, r io.Reader, p string, mode fs.FileMode) error {
+	body, size, err := sized(r)
+	if err != nil {
+		return err
+	}
+	in := io.LimitReader(ctxReader{ctx: ctx, r: body}, size)
+	_, _, err = h.Exec(ctx, installScript(tmpName(p), p, mode, size), Stdin(in))
+	return err
+}
+
+// sized returns r and the number of bytes it holds: from Len or a regular
+// file's size, else by reading it all into memory.
+func sized(r io.Reader) (io.Reader, int64, error) {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return r, int64(v.Len()), nil
+	case *os.File:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			if off, err := v.Seek(0, io.SeekCurrent); err == nil {
+				return r, st.Size() - off, nil
+			}
+		}
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	return bytes.NewReader(b), int64(len(b)), nil
 }
 
 // writeFile is WriteFile in terms of Upload.

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"kubeup.dev/kubeup/internal/atomicfile"
 	"kubeup.dev/kubeup/internal/hostfile"
 )
 
@@ -71,18 +72,19 @@ func (l *Local) execErr(ctx context.Context, cmd string, err error, stderr []byt
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// Upload implements Host. As root it writes path.tmp-XXXX beside path and
-// renames it; otherwise it stages the file in the temporary directory and
-// moves it into place with sudo.
+// Upload implements Host. As root it creates a temporary file beside path
+// with its final mode, writes and renames it (see atomicfile.CreateTemp);
+// otherwise the sudo install script reads the content from stdin straight
+// into the target directory (see installScript): nothing is staged in /tmp.
 func (l *Local) Upload(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
 	if err := checkPath(p); err != nil {
 		return err
 	}
 	var err error
 	if l.sudo {
-		err = l.uploadSudo(ctx, r, p, mode)
+		err = uploadViaStdin(ctx, l, r, p, mode)
 	} else {
-		err = writeAtomic(ctxReader{ctx: ctx, r: r}, p, mode)
+		err = writeAtomic(os.OpenFile, ctxReader{ctx: ctx, r: r}, p, mode)
 	}
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", p, err)
@@ -90,36 +92,22 @@ func (l *Local) Upload(ctx context.Context, r io.Reader, p string, mode fs.FileM
 	return nil
 }
 
-func (l *Local) uploadSudo(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
-	f, err := os.CreateTemp("", ".kubeup-upload-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	_, err = io.Copy(f, ctxReader{ctx: ctx, r: r})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	_, _, err = l.Exec(ctx, moveScript(f.Name(), tmpName(p), p, mode))
-	return err
-}
-
-// writeAtomic writes r to path.tmp-XXXX (mode set first), syncs it and
-// renames it to path, creating parent directories.
-func writeAtomic(r io.Reader, p string, mode fs.FileMode) error {
+// writeAtomic writes r to a new temporary file beside p, created by open
+// with mode, syncs it and renames it to p, creating parent directories.
+func writeAtomic(open atomicfile.OpenFunc, r io.Reader, p string, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	tmp := tmpName(p)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := atomicfile.CreateTemp(open, p, mode)
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	defer os.Remove(tmp) // fails harmlessly after the rename
-	err = fillFile(f, r, mode)
+	_, err = io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -127,16 +115,6 @@ func writeAtomic(r io.Reader, p string, mode fs.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, p)
-}
-
-func fillFile(f *os.File, r io.Reader, mode fs.FileMode) error {
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		return err
-	}
-	return f.Sync()
 }
 
 // WriteFile implements Host.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -387,16 +386,18 @@ func (h *sshHost) connErr(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// Upload implements Host: SFTP to path.tmp-XXXX and a rename as root;
-// as another user, SFTP to /tmp and a sudo script that moves the file
-// beside path, sets owner and mode and renames it.
+// Upload implements Host. As root it creates path.tmp-XXXX with its final
+// mode (a shell redirection under a umask: SFTP cannot create a file with
+// a mode), fills it over SFTP and renames it; as another user the sudo
+// install script reads the content from stdin straight into the target
+// directory (see installScript). Nothing is staged in /tmp.
 func (h *sshHost) Upload(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
 	if err := checkPath(p); err != nil {
 		return err
 	}
 	var err error
 	if h.sudo {
-		err = h.uploadSudo(ctx, r, p, mode)
+		err = uploadViaStdin(ctx, h, r, p, mode)
 	} else {
 		err = h.uploadRoot(ctx, r, p, mode)
 	}
@@ -406,15 +407,17 @@ func (h *sshHost) Upload(ctx context.Context, r io.Reader, p string, mode fs.Fil
 	return nil
 }
 
+// uploadRoot creates the temporary file by command, with its mode, then
+// writes it over SFTP and renames it to p.
 func (h *sshHost) uploadRoot(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
 	c, err := h.sftp()
 	if err != nil {
 		return err
 	}
-	if err := c.MkdirAll(path.Dir(p)); err != nil {
-		return h.connErr("mkdir "+path.Dir(p), err)
-	}
 	tmp := tmpName(p)
+	if _, _, err := h.Exec(ctx, createScript(tmp, p, mode)); err != nil {
+		return err
+	}
 	if err := h.sftpWrite(ctx, c, tmp, r, mode); err != nil {
 		_ = c.Remove(tmp)
 		return err
@@ -426,29 +429,12 @@ func (h *sshHost) uploadRoot(ctx context.Context, r io.Reader, p string, mode fs
 	return nil
 }
 
-func (h *sshHost) uploadSudo(ctx context.Context, r io.Reader, p string, mode fs.FileMode) error {
-	c, err := h.sftp()
-	if err != nil {
-		return err
-	}
-	src := tmpName("/tmp/.kubeup-upload")
-	if err := h.sftpWrite(ctx, c, src, r, 0o600); err != nil {
-		_ = c.Remove(src)
-		return err
-	}
-	if _, _, err := h.Exec(ctx, moveScript(src, tmpName(p), p, mode)); err != nil {
-		_ = c.Remove(src)
-		return err
-	}
-	return nil
-}
-
-// sftpWrite creates name exclusively with mode (set before any content is
-// written) and copies r into it.
+// sftpWrite opens name, which createScript made, sets mode exactly (the
+// umask left out execute bits) and copies r into it.
 func (h *sshHost) sftpWrite(ctx context.Context, c *sftp.Client, name string, r io.Reader, mode fs.FileMode) error {
-	f, err := c.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	f, err := c.OpenFile(name, os.O_WRONLY|os.O_TRUNC)
 	if err != nil {
-		return h.connErr("create "+name, err)
+		return h.connErr("open "+name, err)
 	}
 	defer f.Close()
 	if err := f.Chmod(mode); err != nil {

@@ -481,6 +481,25 @@ func TestSSHNonRootSudo(t *testing.T) {
 	if len(leftovers) > 0 {
 		t.Errorf("staged uploads left in /tmp: %v", leftovers)
 	}
+
+	// A large file streams through sudo's stdin into the target directory.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	src := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(src, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start := time.Now()
+	if err := h.Upload(ctx, f, filepath.Join(root, "sub", "kubelet"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("uploaded 4 MiB through sudo in %s", time.Since(start))
+	assertFile(t, filepath.Join(root, "sub", "kubelet"), string(big), 0o755)
+	assertNoTemp(t, filepath.Dir(p))
 }
 
 func TestSSHNonRootWithoutSudo(t *testing.T) {
