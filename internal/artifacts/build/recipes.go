@@ -121,7 +121,8 @@ func kubernetesRecipe(version, arch string) (recipe, error) {
 // conformance suite (e2e.test, the package's test binary), the ginkgo CLI
 // of the version Kubernetes requires (it runs e2e.test in parallel), and
 // the binaries the suite's images are made of: agnhost (also the webhook,
-// netexec and test-webserver of the specs) and the sample API server.
+// netexec and test-webserver of the specs), the sample API server and
+// nonewprivs' nnp.
 // They are stamped like the cluster's binaries, since e2e.test reports its
 // version and compares it with the server's.
 func conformanceRecipe(version, arch string) (recipe, error) {
@@ -135,6 +136,7 @@ func conformanceRecipe(version, arch string) (recipe, error) {
 			{Name: "ginkgo", Package: "github.com/onsi/ginkgo/v2/ginkgo"},
 			{Name: "agnhost", Package: "k8s.io/kubernetes/test/images/agnhost"},
 			{Name: "sample-apiserver", Package: "k8s.io/sample-apiserver"},
+			{Name: "nnp", Package: "k8s.io/kubernetes/test/images/nonewprivs"},
 		}}, nil
 }
 

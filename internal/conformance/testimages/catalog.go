@@ -101,6 +101,11 @@ func Recipes() []Recipe {
 			Cmd:   []string{"nginx", "-g", "daemon off;"}, Ports: []string{"80/tcp"}},
 		{Repository: e2eRepo("jessie-dnsutils"), Base: Debian, Cmd: []string{"bash"}},
 		{Repository: e2eRepo("nonroot"), Base: Debian, User: "1234", Cmd: []string{"/bin/sh"}},
+		// nnp prints its effective uid; setuid root, it shows whether
+		// no_new_privs kept a process from gaining privileges.
+		{Repository: e2eRepo("nonewprivs"), Base: Debian,
+			Files: []File{{Path: "/usr/local/bin/nnp", From: from(FromTestBinary, "nnp"), Mode: 0o4755}},
+			Cmd:   []string{"nnp"}},
 		{Repository: e2eRepo("sample-apiserver"), Base: Debian,
 			Files:      []File{{Path: "/sample-apiserver", From: from(FromTestBinary, "sample-apiserver")}},
 			Entrypoint: []string{"/sample-apiserver"}},

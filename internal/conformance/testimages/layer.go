@@ -20,7 +20,7 @@ var embedded embed.FS
 
 // Sources are where the files images add come from.
 type Sources struct {
-	TestBin    string // directory of agnhost and sample-apiserver
+	TestBin    string // directory of the test binaries (agnhost, sample-apiserver, nnp)
 	ClusterBin string // directory of the cluster's etcd, etcdctl and pause
 	Kubernetes string // the k8s.io/kubernetes module directory
 	Base       string // the Debian base's build directory (EnsureBase)

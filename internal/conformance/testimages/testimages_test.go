@@ -24,14 +24,15 @@ var e2eList = []string{
 	"registry.k8s.io/etcd:3.6.4-0",
 	"registry.k8s.io/pause:3.10.1",
 	"registry.k8s.io/e2e-test-images/volume/nfs:1.4",
+	"registry.k8s.io/e2e-test-images/nonewprivs:1.3",
 	"invalid.registry.k8s.io/invalid/alpine:3.1",
 	"registry.k8s.io/e2e-test-images/agnhost:2.56",
 }
 
 func TestPlan(t *testing.T) {
 	plan := Plan(e2eList)
-	if len(plan) != 10 {
-		t.Fatalf("plan has %d images, want 10 (one per distinct reference): %v", len(plan), plan)
+	if len(plan) != 11 {
+		t.Fatalf("plan has %d images, want 11 (one per distinct reference): %v", len(plan), plan)
 	}
 	made := map[string]bool{}
 	for _, w := range plan {
@@ -86,7 +87,7 @@ func fakeSources(t *testing.T) Sources {
 			t.Fatal(err)
 		}
 	}
-	for _, b := range []string{"agnhost", "sample-apiserver"} {
+	for _, b := range []string{"agnhost", "sample-apiserver", "nnp"} {
 		write(filepath.Join(s.TestBin, b), "#!bin "+b, 0o755)
 	}
 	for _, b := range []string{"etcd", "etcdctl", "pause"} {
@@ -116,7 +117,7 @@ func TestWriteArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Made) != 8 || len(a.NotMade) != 2 {
+	if len(a.Made) != 9 || len(a.NotMade) != 2 {
 		t.Fatalf("made %v, not made %v", a.Made, a.NotMade)
 	}
 	agnhost, err := images.Inspect(a.Path, "registry.k8s.io/e2e-test-images/agnhost:2.56")
