@@ -29,6 +29,21 @@ func TestInitWritesAValidSpec(t *testing.T) {
 	}
 }
 
+// TestInitExampleValidatesWithoutKeys: on a machine with no ~/.ssh at all
+// the example still validates: kubeup tries ssh-agent and the default
+// identities when it connects, as OpenSSH does.
+func TestInitExampleValidatesWithoutKeys(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	path := filepath.Join(t.TempDir(), "cluster.yaml")
+	if code, out, errOut := runCLI(t, "init", "-f", path); code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "validate", "-f", path)
+	if code != ExitOK || strings.Contains(out, "warning") {
+		t.Errorf("validate the example without ~/.ssh: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestInitToStdout(t *testing.T) {
 	code, out, _ := runCLI(t, "init")
 	if code != ExitOK || out != string(spec.Example()) {

@@ -88,7 +88,7 @@ func (o *resetOptions) run(ctx context.Context, app *App) error {
 		return err
 	}
 	defer logFile.Close()
-	r, err := o.prepare(c, dir, logFile)
+	r, err := o.prepare(app, c, dir, logFile)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func readerIsTerminal(r io.Reader) bool {
 
 // prepare builds the run: the planned paths, the PKI when the state
 // directory has one (for the drain), and a dialer.
-func (o *resetOptions) prepare(c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
+func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
 	hosts, err := plannedPaths(c)
 	if err != nil {
 		return nil, err
@@ -140,8 +140,8 @@ func (o *resetOptions) prepare(c *spec.Cluster, dir string, logFile *os.File) (*
 	st, _ := pki.Load(state.PKIDir(dir), c)
 	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
 	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
-	r.Dialer = host.NewDialer(host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
-		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log})
+	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
 	return r, nil
 }
 

@@ -93,6 +93,7 @@ func resolvePaths(c *spec.Cluster, specPath string) {
 	for i := range c.Spec.Hosts {
 		fix(&c.Spec.Hosts[i].SSH.KeyPath)
 		fix(&c.Spec.Hosts[i].SSH.KnownHostsPath)
+		fix(&c.Spec.Hosts[i].SSH.SudoPasswordFile)
 	}
 	if ext := c.Spec.Etcd.External; ext != nil {
 		fix(&ext.CAFile)

@@ -57,8 +57,8 @@ func (o *statusOptions) run(ctx context.Context, app *App) error {
 	defer r.Close()
 	r.Out, r.SkipSmoke = app.Out, !o.smoke
 	r.Waits.Nodes = o.timeout
-	r.Dialer = host.NewDialer(host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
-		AgentSocket: os.Getenv("SSH_AUTH_SOCK")})
+	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+		AgentSocket: os.Getenv("SSH_AUTH_SOCK")}))
 	runner, err := phase.New(phase.Options{Sink: phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))}, phases.Status()...)
 	if err != nil {
 		return err

@@ -105,7 +105,7 @@ metadata: {name: x}
 spec:
   hosts:
     - {name: a, address: 10.0.0.1, roles: [ai], ssh: {keyPath: k, knownHostsPath: /etc/kh}}
-    - {name: b, address: 10.0.0.2, roles: [i]}
+    - {name: b, address: 10.0.0.2, roles: [i], ssh: {user: deploy, sudoPasswordFile: pw}}
   etcd: {external: {caFile: ca.crt, certFile: ./c.crt, keyFile: ~/c.key}}
   artifacts: {bundle: b/bundle.tar}
 `)
@@ -115,9 +115,9 @@ spec:
 	}
 	dir := filepath.Dir(path)
 	s := c.Spec
-	got := []string{s.Hosts[0].SSH.KeyPath, s.Hosts[0].SSH.KnownHostsPath, s.Hosts[1].SSH.KeyPath,
+	got := []string{s.Hosts[0].SSH.KeyPath, s.Hosts[0].SSH.KnownHostsPath, s.Hosts[1].SSH.SudoPasswordFile,
 		s.Etcd.External.CAFile, s.Etcd.External.CertFile, s.Etcd.External.KeyFile, s.Artifacts.Bundle}
-	want := []string{filepath.Join(dir, "k"), "/etc/kh", "~/.ssh/id_ed25519",
+	want := []string{filepath.Join(dir, "k"), "/etc/kh", filepath.Join(dir, "pw"),
 		filepath.Join(dir, "ca.crt"), filepath.Join(dir, "c.crt"), "~/c.key", filepath.Join(dir, "b/bundle.tar")}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("paths:\n got %v\nwant %v", got, want)

@@ -138,13 +138,19 @@ func tail(b []byte) string {
 type SudoError struct {
 	Host, User string
 	Missing    bool // sudo is not installed
+	// NeedsPassword: sudo asked for a password (and none was given).
+	NeedsPassword bool
 }
 
 func (e *SudoError) Error() string {
 	if e.Missing {
 		return fmt.Sprintf("host %s: user %s is not root and sudo is not installed: install sudo or connect as root (ssh.user: root)", e.Host, e.User)
 	}
-	return fmt.Sprintf("host %s: user %s needs password-less sudo (add '%s ALL=(ALL) NOPASSWD: ALL' to /etc/sudoers.d/kubeup)", e.Host, e.User, e.User)
+	msg := fmt.Sprintf("host %s: user %s needs password-less sudo (add '%s ALL=(ALL) NOPASSWD: ALL' to /etc/sudoers.d/kubeup)", e.Host, e.User, e.User)
+	if e.NeedsPassword {
+		msg += ", or a sudo password: set ssh.sudoPasswordFile to a file (mode 0600) holding it, or run kubeup on a terminal to be asked once"
+	}
+	return msg
 }
 
 // sudoFailure maps sudo's own failure to a *SudoError, or returns nil when
@@ -164,7 +170,10 @@ func sudoFailure(host, user string, code int, stderr []byte) error {
 		if !strings.HasPrefix(line, "sudo: ") {
 			continue
 		}
-		for _, m := range []string{"a password is required", "a terminal is required", "not in the sudoers file", "not allowed to execute"} {
+		if strings.Contains(line, "a password is required") {
+			return &SudoError{Host: host, User: user, NeedsPassword: true}
+		}
+		for _, m := range []string{"a terminal is required", "not in the sudoers file", "not allowed to execute"} {
 			if strings.Contains(line, m) {
 				return &SudoError{Host: host, User: user}
 			}

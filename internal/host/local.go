@@ -67,7 +67,12 @@ func (l *Local) execErr(ctx context.Context, cmd string, err error, stderr []byt
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {
-		return exitErr(l.name, l.user, l.sudo, cmd, ee.ExitCode(), stderr)
+		err := exitErr(l.name, l.user, l.sudo, cmd, ee.ExitCode(), stderr)
+		var se *SudoError
+		if errors.As(err, &se) {
+			se.NeedsPassword = false // the local host asks for none: sudo -v first, or password-less sudo
+		}
+		return err
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,8 +47,17 @@ type DialOptions struct {
 	// AgentSocket is the ssh-agent socket (SSH_AUTH_SOCK), used when a
 	// host's key file does not exist or needs a passphrase; empty: no agent.
 	AgentSocket string
-	// HomeDir expands "~" in key paths (default os.UserHomeDir).
+	// HomeDir expands "~" in key paths and holds the default identities
+	// .ssh/id_ed25519, id_ecdsa and id_rsa (default os.UserHomeDir).
 	HomeDir string
+	// SSHConfigPath is an OpenSSH client configuration (~/.ssh/config)
+	// whose Host entries give User, Port, IdentityFile and ProxyJump where
+	// the spec leaves them out; empty reads none.
+	SSHConfigPath string
+	// SudoPassword asks for the sudo password of user on host, once for
+	// all hosts without ssh.sudoPasswordFile (on a terminal); nil means
+	// there is no one to ask.
+	SudoPassword func(user, host string) ([]byte, error)
 	// MaxSessions limits concurrent commands per host (default
 	// DefaultMaxSessions).
 	MaxSessions int
@@ -63,6 +74,13 @@ type Dialer struct {
 
 	mu    sync.Mutex
 	jumps map[string]*jumpConn
+
+	cfgOnce sync.Once
+	cfg     *sshConfig
+	cfgErr  error
+
+	pwMu     sync.Mutex
+	password []byte // the password asked on the terminal, kept in memory only
 }
 
 // NewDialer returns a Dialer with o's empty fields defaulted.
@@ -84,11 +102,14 @@ func NewDialer(o DialOptions) *Dialer {
 type target struct {
 	host       string // the spec host name
 	user       string
-	addr       string // host:port
-	bastion    bool   // this endpoint is the host's bastion
-	via        string // the bastion's address when dialled through one
-	keyPath    string // expanded
+	addr       string   // host:port
+	bastion    bool     // this endpoint is the host's bastion
+	via        string   // the bastion's address when dialled through one
+	keyPath    string   // expanded; empty tries identities
+	identities []string // expanded key files tried when keyPath is empty
+	proxyJump  string   // [user@]host[:port][,...]
 	knownHosts string
+	sudoPwFile string // expanded ssh.sudoPasswordFile
 }
 
 // label names the endpoint in messages.
@@ -109,7 +130,10 @@ func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 	if h.IsLocal() {
 		return NewLocal(h.Name), nil
 	}
-	t := d.target(h)
+	t, err := d.target(h)
+	if err != nil {
+		return nil, err
+	}
 	a, err := d.auth(t)
 	if err != nil {
 		return nil, err
@@ -120,7 +144,7 @@ func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 		return nil, err
 	}
 	sh := d.newSSHHost(t, client)
-	if err := sh.detectRoot(ctx); err != nil {
+	if err := sh.detectRoot(ctx, d); err != nil {
 		sh.Close()
 		return nil, err
 	}
@@ -128,23 +152,53 @@ func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 	return sh, nil
 }
 
-func (d *Dialer) target(h spec.Host) target {
-	port := h.SSH.Port
-	if port == 0 {
-		port = spec.DefaultSSHPort
+// target resolves how to reach h as OpenSSH would: what the spec says,
+// else what ~/.ssh/config says for its address, else the defaults.
+func (d *Dialer) target(h spec.Host) (target, error) {
+	cfg, err := d.hostConfig(h.Address)
+	if err != nil {
+		return target{}, fmt.Errorf("host %s: %w", h.Name, err)
 	}
-	user := h.SSH.User
-	if user == "" {
-		user = spec.DefaultSSHUser
+	user := firstNonEmpty(h.SSH.User, cfg.User, spec.DefaultSSHUser)
+	port := cmp.Or(h.SSH.Port, cfg.Port, spec.DefaultSSHPort)
+	jump := firstNonEmpty(h.SSH.ProxyJump, cfg.ProxyJump)
+	if strings.EqualFold(jump, "none") {
+		jump = ""
 	}
-	kh := h.SSH.KnownHostsPath
-	if kh == "" {
-		kh = d.opts.KnownHostsPath
-	}
-	return target{
+	t := target{
 		host: h.Name, user: user, addr: net.JoinHostPort(h.Address, strconv.Itoa(port)),
-		keyPath: d.expand(h.SSH.KeyPath), knownHosts: d.expand(kh),
+		keyPath: d.expand(h.SSH.KeyPath), proxyJump: jump,
+		knownHosts: d.expand(cmp.Or(h.SSH.KnownHostsPath, d.opts.KnownHostsPath)),
+		sudoPwFile: d.expand(h.SSH.SudoPasswordFile),
 	}
+	if t.keyPath == "" {
+		for _, f := range append(cfg.IdentityFiles, defaultIdentities()...) {
+			t.identities = append(t.identities, expandIdentity(f, d.home(), h.Address, user))
+		}
+	}
+	return t, nil
+}
+
+// defaultIdentities are the key files OpenSSH tries when none is named.
+func defaultIdentities() []string {
+	return []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
+}
+
+// firstNonEmpty returns the first of ss that is not empty.
+func firstNonEmpty(ss ...string) string { return cmp.Or(ss...) }
+
+// hostConfig returns the ~/.ssh/config settings for a host name, reading
+// the file on first use.
+func (d *Dialer) hostConfig(host string) (sshHostConfig, error) {
+	d.cfgOnce.Do(func() { d.cfg, d.cfgErr = loadSSHConfig(d.opts.SSHConfigPath) })
+	if d.cfgErr != nil {
+		return sshHostConfig{}, d.cfgErr
+	}
+	hc, err := d.cfg.lookup(host)
+	if err != nil {
+		return sshHostConfig{}, fmt.Errorf("ssh config %s: %w: fix that line", d.opts.SSHConfigPath, err)
+	}
+	return hc, nil
 }
 
 // connect dials t directly or through h's bastion (recording it in t)
@@ -152,7 +206,7 @@ func (d *Dialer) target(h spec.Host) target {
 func (d *Dialer) connect(ctx context.Context, h spec.Host, t *target, a *authMethod) (*ssh.Client, error) {
 	var conn net.Conn
 	var err error
-	if h.SSH.ProxyJump != "" {
+	if t.proxyJump != "" {
 		conn, err = d.dialViaJump(ctx, h, t, a)
 	} else {
 		conn, err = d.dialTCP(ctx, *t)
@@ -212,11 +266,16 @@ func (d *Dialer) expand(p string) string {
 	if p != "~" && !strings.HasPrefix(p, "~/") {
 		return p
 	}
-	home := d.opts.HomeDir
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	return d.home() + p[1:]
+}
+
+// home is the home directory of DialOptions, or the user's.
+func (d *Dialer) home() string {
+	if d.opts.HomeDir != "" {
+		return d.opts.HomeDir
 	}
-	return home + p[1:]
+	home, _ := os.UserHomeDir()
+	return home
 }
 
 // Close closes the bastion connections. Hosts are closed by their own
@@ -238,6 +297,7 @@ type sshHost struct {
 	t        target
 	client   *ssh.Client
 	sudo     bool
+	sudoPw   []byte // the sudo password when sudo needs one; never logged
 	ka       *keepalive
 	sessions chan struct{}
 	timeout  time.Duration
@@ -255,8 +315,9 @@ func (d *Dialer) newSSHHost(t target, c *ssh.Client) *sshHost {
 }
 
 // detectRoot decides whether commands need sudo: not when the user is
-// uid 0, and then sudo must work without a password.
-func (h *sshHost) detectRoot(ctx context.Context) error {
+// uid 0; else sudo must work, without a password or with the one d finds
+// (ssh.sudoPasswordFile, or asked once on the terminal).
+func (h *sshHost) detectRoot(ctx context.Context, d *Dialer) error {
 	out, _, err := h.Exec(ctx, "id -u")
 	if err != nil {
 		return fmt.Errorf("%s: %w", h.t.label(), err)
@@ -269,12 +330,55 @@ func (h *sshHost) detectRoot(ctx context.Context) error {
 	_, _, err = h.Exec(ctx, "true")
 	var se *SudoError
 	switch {
+	case errors.As(err, &se) && se.NeedsPassword:
+		return h.useSudoPassword(ctx, d, se)
 	case errors.As(err, &se):
 		return se
 	case err != nil:
 		return fmt.Errorf("%s: check sudo: %w", h.t.label(), err)
 	}
 	return nil
+}
+
+// useSudoPassword gets the sudo password from d and checks that sudo
+// takes it; se is the error to return when there is none.
+func (h *sshHost) useSudoPassword(ctx context.Context, d *Dialer, se *SudoError) error {
+	pw, from, err := d.sudoPassword(h.t)
+	switch {
+	case err != nil:
+		return err
+	case pw == nil:
+		return se
+	}
+	h.sudoPw = pw
+	if _, _, err := h.Exec(ctx, "true"); err != nil {
+		h.sudoPw = nil
+		return fmt.Errorf("%s: sudo refused the password from %s for user %s: check the password (%w)", h.t.label(), from, h.t.user, err)
+	}
+	return nil
+}
+
+// rootCmd wraps cmd to run as root: as is for root, through sudo -n, or
+// through sudo -S -k when sudo needs a password (which stdinFor puts
+// first on stdin; -k makes sudo always read it, so it never reaches cmd).
+func (h *sshHost) rootCmd(cmd string) string {
+	if h.sudoPw == nil {
+		return asRoot(cmd, h.sudo)
+	}
+	return "sudo -k -S -p '' -- sh -c " + Quote(cmd)
+}
+
+// stdinFor is a command's stdin: the sudo password line, when sudo needs
+// one, before in.
+func (h *sshHost) stdinFor(in io.Reader) io.Reader {
+	if h.sudoPw == nil {
+		return in
+	}
+	pw := io.MultiReader(bytes.NewReader(h.sudoPw), strings.NewReader("\n"))
+	if in == nil {
+		return pw
+	}
+	return io.MultiReader(pw, in)
 }
 
 // Name implements Host.
@@ -297,8 +401,8 @@ func (h *sshHost) Exec(ctx context.Context, cmd string, opts ...ExecOption) ([]b
 	}
 	o := newOutputs(c)
 	g := &gate{}
-	sess.Stdin, sess.Stdout, sess.Stderr = g.reader(c.stdin), g.writer(o.stdout), g.writer(o.stderr)
-	if err := sess.Start(asRoot(cmd, h.sudo)); err != nil {
+	sess.Stdin, sess.Stdout, sess.Stderr = g.reader(h.stdinFor(c.stdin)), g.writer(o.stdout), g.writer(o.stderr)
+	if err := sess.Start(h.rootCmd(cmd)); err != nil {
 		sess.Close()
 		<-h.sessions
 		return nil, nil, h.connErr(op, err)

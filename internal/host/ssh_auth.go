@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"golang.org/x/crypto/ssh"
@@ -31,11 +33,16 @@ func (a *authMethod) close() {
 }
 
 // auth loads t's key file; it falls back to ssh-agent when the file does
-// not exist or needs a passphrase.
+// not exist or needs a passphrase. Without a key file it offers what
+// OpenSSH does: the agent's keys and the identity files (see
+// identityAuth).
 func (d *Dialer) auth(t target) (*authMethod, error) {
+	if t.keyPath == "" {
+		return d.identityAuth(t)
+	}
 	b, err := os.ReadFile(t.keyPath)
 	switch {
-	case t.keyPath == "" || errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist):
 		if d.opts.AgentSocket == "" {
 			return nil, fmt.Errorf("host %s: no ssh key at %q and no ssh-agent (SSH_AUTH_SOCK is unset): set ssh.keyPath to a private key or start ssh-agent", t.host, t.keyPath)
 		}
@@ -54,6 +61,64 @@ func (d *Dialer) auth(t target) (*authMethod, error) {
 		return nil, fmt.Errorf("host %s: ssh key %s: %w: set ssh.keyPath to an unencrypted private key (PEM or OpenSSH format)", t.host, t.keyPath, err)
 	}
 	return &authMethod{methods: []ssh.AuthMethod{ssh.PublicKeys(signer)}, desc: "key " + t.keyPath}, nil
+}
+
+// identityAuth offers the keys in ssh-agent, then those of t's identity
+// files (from ~/.ssh/config, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)
+// that exist and need no passphrase; OpenSSH skips the others too.
+func (d *Dialer) identityAuth(t target) (*authMethod, error) {
+	a := &authMethod{}
+	signers, descs := d.agentSigners(a)
+	for _, p := range t.identities {
+		s, err := loadIdentity(p)
+		if err != nil {
+			d.log.Debug("ssh identity skipped", "host", t.host, "file", p, "reason", err)
+			continue
+		}
+		signers = append(signers, s)
+		descs = append(descs, "key "+p)
+	}
+	if len(signers) == 0 {
+		a.close()
+		agentState := "SSH_AUTH_SOCK is unset"
+		if d.opts.AgentSocket != "" {
+			agentState = "ssh-agent at " + d.opts.AgentSocket + " holds no key"
+		}
+		return nil, fmt.Errorf("host %s: no ssh key to offer (%s; none of %s is an unencrypted private key): set ssh.keyPath, ssh-add a key to ssh-agent, or create one with ssh-keygen -t ed25519",
+			t.host, agentState, strings.Join(t.identities, ", "))
+	}
+	a.methods = []ssh.AuthMethod{ssh.PublicKeys(signers...)}
+	a.desc = strings.Join(descs, ", ")
+	return a, nil
+}
+
+// agentSigners returns the keys in ssh-agent, keeping the connection in
+// a for the handshake; none when there is no agent.
+func (d *Dialer) agentSigners(a *authMethod) ([]ssh.Signer, []string) {
+	if d.opts.AgentSocket == "" {
+		return nil, nil
+	}
+	conn, err := net.DialTimeout("unix", d.opts.AgentSocket, d.opts.Timeout)
+	if err != nil {
+		d.log.Debug("ssh-agent unreachable", "socket", d.opts.AgentSocket, "err", err)
+		return nil, nil
+	}
+	signers, err := agent.NewClient(conn).Signers()
+	if err != nil || len(signers) == 0 {
+		conn.Close()
+		return nil, nil
+	}
+	a.closer = conn
+	return signers, []string{fmt.Sprintf("the %d keys in ssh-agent (%s)", len(signers), d.opts.AgentSocket)}
+}
+
+// loadIdentity reads an unencrypted private key file.
+func loadIdentity(p string) (ssh.Signer, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	return ssh.ParsePrivateKey(b)
 }
 
 func (d *Dialer) agentAuth(t target) (*authMethod, error) {
@@ -237,4 +302,48 @@ func algorithmsFor(keyType string) []string {
 		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
 	}
 	return []string{keyType}
+}
+
+// sudoPassword returns the sudo password for t and where it came from:
+// t's ssh.sudoPasswordFile, else the one asked on the terminal (once for
+// every host). It returns nil when there is neither.
+func (d *Dialer) sudoPassword(t target) ([]byte, string, error) {
+	if t.sudoPwFile != "" {
+		pw, err := readPasswordFile(t.sudoPwFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("host %s: %w", t.host, err)
+		}
+		return pw, "ssh.sudoPasswordFile " + t.sudoPwFile, nil
+	}
+	d.pwMu.Lock()
+	defer d.pwMu.Unlock()
+	if d.password == nil && d.opts.SudoPassword != nil {
+		pw, err := d.opts.SudoPassword(t.user, t.host)
+		if err != nil {
+			return nil, "", fmt.Errorf("host %s: read the sudo password: %w", t.host, err)
+		}
+		d.password = pw
+	}
+	return d.password, "the terminal", nil
+}
+
+// readPasswordFile reads a password file, which must be private (0600);
+// one trailing line break is not part of the password.
+func readPasswordFile(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("sudo password file: %w: check ssh.sudoPasswordFile", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("sudo password file %s is readable by others (mode %04o): chmod 600 %s", p, st.Mode().Perm(), p)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("sudo password file: %w", err)
+	}
+	b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	if len(b) == 0 {
+		return nil, fmt.Errorf("sudo password file %s is empty: write the password in it", p)
+	}
+	return b, nil
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,61 +96,101 @@ type jumpConn struct {
 	ka     *keepalive
 }
 
-// dialViaJump opens a TCP channel to t through h's bastion, connecting to
-// the bastion first when needed. It records the bastion in t.via.
+// dialViaJump opens a TCP channel to t through its chain of bastions
+// (ProxyJump), connecting to each hop through the one before when needed.
+// It records the last bastion in t.via.
 func (d *Dialer) dialViaJump(ctx context.Context, h spec.Host, t *target, a *authMethod) (net.Conn, error) {
-	bt, err := d.bastionTarget(h, *t)
+	hops, err := d.bastionTargets(h, *t)
 	if err != nil {
 		return nil, err
 	}
-	t.via = bt.addr
-	j, err := d.jump(ctx, h, bt, a)
-	if err != nil {
-		return nil, err
+	t.via = hops[len(hops)-1].addr
+	var j *jumpConn
+	for i := range hops {
+		if j, err = d.jump(ctx, h, hops[:i+1], j, a); err != nil {
+			return nil, err
+		}
 	}
-	dctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+	return j.dial(ctx, *t, d.opts.Timeout)
+}
+
+// dial opens a TCP channel through the bastion to t.
+func (j *jumpConn) dial(ctx context.Context, t target, timeout time.Duration) (net.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	conn, err := j.client.DialContext(dctx, "tcp", t.addr)
 	if err != nil {
 		if dead := j.ka.err(); dead != nil {
 			err = dead
 		}
-		return nil, dialErr(dctx, *t, err)
+		return nil, dialErr(dctx, t, err)
 	}
 	return conn, nil
 }
 
-// bastionTarget parses ssh.proxyJump, [user@]host[:port]; the user
-// defaults to the host's SSH user and the port to 22.
-func (d *Dialer) bastionTarget(h spec.Host, t target) (target, error) {
-	s := h.SSH.ProxyJump
-	user, hostport, ok := strings.Cut(s, "@")
-	if !ok {
-		user, hostport = t.user, s
+// bastionTargets parses t.proxyJump, [user@]host[:port] hops separated by
+// commas. A hop's user and port default to ~/.ssh/config's for its host,
+// else to the host's SSH user and 22.
+func (d *Dialer) bastionTargets(h spec.Host, t target) ([]target, error) {
+	var hops []target
+	for _, hop := range strings.Split(t.proxyJump, ",") {
+		bt, err := d.bastionTarget(h, t, hop)
+		if err != nil {
+			return nil, err
+		}
+		hops = append(hops, bt)
+	}
+	return hops, nil
+}
+
+// bastionTarget parses one hop of a ProxyJump chain.
+func (d *Dialer) bastionTarget(h spec.Host, t target, s string) (target, error) {
+	user, hostport, hasUser := strings.Cut(s, "@")
+	if !hasUser {
+		user, hostport = "", s
 	}
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host, port = hostport, strconv.Itoa(spec.DefaultSSHPort)
+		host, port = hostport, ""
 	}
-	if user == "" || host == "" || strings.ContainsAny(host, "@/ ") {
-		return target{}, fmt.Errorf("host %s: ssh.proxyJump %q is not [user@]host[:port]: fix the spec", h.Name, s)
+	host = strings.Trim(host, "[]")
+	if (hasUser && user == "") || host == "" || strings.ContainsAny(host, "@/ ") {
+		return target{}, fmt.Errorf("host %s: proxyJump %q: %q is not [user@]host[:port]: fix ssh.proxyJump or ProxyJump in ~/.ssh/config", h.Name, t.proxyJump, s)
+	}
+	cfg, err := d.hostConfig(host)
+	if err != nil {
+		return target{}, fmt.Errorf("host %s: %w", h.Name, err)
+	}
+	if port == "" {
+		port = strconv.Itoa(cmp.Or(cfg.Port, spec.DefaultSSHPort))
 	}
 	return target{
-		host: h.Name, user: user, addr: net.JoinHostPort(strings.Trim(host, "[]"), port), bastion: true,
-		keyPath: t.keyPath, knownHosts: t.knownHosts,
+		host: h.Name, user: firstNonEmpty(user, cfg.User, t.user), addr: net.JoinHostPort(host, port), bastion: true,
+		keyPath: t.keyPath, identities: t.identities, knownHosts: t.knownHosts,
 	}, nil
 }
 
-// jump returns the connection to bastion bt, dialling it when there is
-// none or the previous one died.
-func (d *Dialer) jump(ctx context.Context, h spec.Host, bt target, a *authMethod) (*jumpConn, error) {
-	key := bt.user + "@" + bt.addr
+// jump returns the connection to the last bastion of chain, dialling it
+// (through prev, the connection to the hop before, if any) when there is
+// none or the previous one died. Connections are shared per chain.
+func (d *Dialer) jump(ctx context.Context, h spec.Host, chain []target, prev *jumpConn, a *authMethod) (*jumpConn, error) {
+	bt := chain[len(chain)-1]
+	var key strings.Builder
+	for _, hop := range chain {
+		key.WriteString(hop.user + "@" + hop.addr + ",")
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if j := d.jumps[key]; j != nil && j.ka.err() == nil {
+	if j := d.jumps[key.String()]; j != nil && j.ka.err() == nil {
 		return j, nil
 	}
-	conn, err := d.dialTCP(ctx, bt)
+	var conn net.Conn
+	var err error
+	if prev == nil {
+		conn, err = d.dialTCP(ctx, bt)
+	} else {
+		conn, err = prev.dial(ctx, bt, d.opts.Timeout)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -158,8 +199,8 @@ func (d *Dialer) jump(ctx context.Context, h spec.Host, bt target, a *authMethod
 		return nil, err
 	}
 	j := &jumpConn{client: c, ka: startKeepalive(c, bt.addr, d.opts.Timeout)}
-	d.jumps[key] = j
-	d.log.Debug("connected to bastion", "host", h.Name, "bastion", bt.addr, "user", bt.user)
+	d.jumps[key.String()] = j
+	d.log.Debug("connected to bastion", "host", h.Name, "bastion", bt.addr, "user", bt.user, "hop", len(chain))
 	return j, nil
 }
 

@@ -681,3 +681,144 @@ func TestSSHHostStopsAnswering(t *testing.T) {
 }
 
 func statUID(st os.FileInfo) uint32 { return st.Sys().(*syscall.Stat_t).Uid }
+
+// TestSSHWithoutKeyPath: a host without keyPath logs in with the key in
+// ssh-agent, or with the default identity ~/.ssh/id_ed25519, as OpenSSH.
+func TestSSHWithoutKeyPath(t *testing.T) {
+	e := newEnv(t)
+	s := e.startSSHD(t, "node1", "")
+	ctx := context.Background()
+	hs := e.spec("node1", rootUser, s.port)
+	hs.SSH.KeyPath = ""
+
+	// The agent holds the key; the home directory holds none.
+	b, err := os.ReadFile(e.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := ssh.ParseRawPrivateKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := serveAgent(t, priv)
+	d := NewDialer(DialOptions{KnownHostsPath: e.knownHosts, AcceptNewHostKeys: true, Timeout: 10 * time.Second,
+		HomeDir: t.TempDir(), AgentSocket: sock})
+	h, err := d.Dial(ctx, hs)
+	if err != nil {
+		t.Fatalf("agent login: %v", err)
+	}
+	h.Close()
+
+	// No agent; the key is the default identity.
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d = NewDialer(DialOptions{KnownHostsPath: e.knownHosts, Timeout: 10 * time.Second, HomeDir: home})
+	h, err = d.Dial(ctx, hs)
+	if err != nil {
+		t.Fatalf("default identity login: %v", err)
+	}
+	if out, _, err := h.Exec(ctx, "echo ok"); err != nil || string(out) != "ok\n" {
+		t.Fatalf("Exec: %q %v", out, err)
+	}
+	h.Close()
+}
+
+// TestSSHConfigAndTwoHopProxyJump: ~/.ssh/config gives the user, port,
+// identity file and a two-hop ProxyJump for a host the spec names by
+// address only; the first bastion forwards to the second, the second to
+// the host.
+func TestSSHConfigAndTwoHopProxyJump(t *testing.T) {
+	e := newEnv(t)
+	target := e.startSSHD(t, "node1", "")
+	b1 := e.startSSHD(t, "bastion1", "")
+	b2 := e.startSSHD(t, "bastion2", "")
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config")
+	doc := fmt.Sprintf("Host 127.0.0.1\n  User %s\n  Port %d\n  IdentityFile %s\n  ProxyJump 127.0.0.1:%d,127.0.0.1:%d\n",
+		rootUser, target.port, e.keyPath, b1.port, b2.port)
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := NewDialer(DialOptions{KnownHostsPath: e.knownHosts, AcceptNewHostKeys: true, Timeout: 10 * time.Second,
+		HomeDir: home, SSHConfigPath: cfg})
+	defer d.Close()
+	ctx := context.Background()
+	h, err := d.Dial(ctx, spec.Host{Name: "node1", Address: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if out, _, err := h.Exec(ctx, "echo via two bastions"); err != nil || string(out) != "via two bastions\n" {
+		t.Fatalf("Exec through two bastions: %q %v", out, err)
+	}
+	if err := h.Upload(ctx, strings.NewReader("x"), filepath.Join(e.dir, "jumped2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log1, _ := os.ReadFile(b1.logPath)
+	log2, _ := os.ReadFile(b2.logPath)
+	if !strings.Contains(string(log1), fmt.Sprintf("target 127.0.0.1 port %d", b2.port)) ||
+		!strings.Contains(string(log2), fmt.Sprintf("target 127.0.0.1 port %d", target.port)) {
+		t.Fatalf("want bastion1 to forward to bastion2 and bastion2 to the host:\n--- bastion1\n%s\n--- bastion2\n%s", log1, log2)
+	}
+}
+
+// TestSSHSudoWithPassword: a user whose sudo asks for a password works
+// with ssh.sudoPasswordFile; the password never reaches a command's input
+// or output; a wrong one is refused with the fix.
+func TestSSHSudoWithPassword(t *testing.T) {
+	e := newEnv(t)
+	s := e.startSSHD(t, "node1", "")
+	const name, password = "kubeup-e2e-sudopw", "pw-Kubeup-1"
+	e.testUser(t, name, false)
+	if out, err := exec.Command("sh", "-c", "echo '"+name+":"+password+"' | chpasswd").CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v: %s", err, out)
+	}
+	sudoers := "/etc/sudoers.d/" + name
+	if err := os.WriteFile(sudoers, []byte(name+" ALL=(ALL) ALL\n"), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(sudoers) })
+	pwFile := filepath.Join(t.TempDir(), "sudo-password")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hs := e.spec("node1", name, s.port)
+
+	// Without a password: the error says how to give one.
+	_, err := e.dialer(true, 10*time.Second).Dial(ctx, hs)
+	var se *SudoError
+	if !errors.As(err, &se) || !se.NeedsPassword || !strings.Contains(err.Error(), "set ssh.sudoPasswordFile") {
+		t.Fatalf("no password: %v", err)
+	}
+
+	hs.SSH.SudoPasswordFile = pwFile
+	h, err := e.dialer(true, 10*time.Second).Dial(ctx, hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if out, _, err := h.Exec(ctx, "id -u; cat"); err != nil || string(out) != "0\n" {
+		t.Fatalf("Exec as root with a password: %q %v (the password must not reach stdin)", out, err)
+	}
+	out, _, err := h.Exec(ctx, "cat", Stdin(strings.NewReader("input")))
+	if err != nil || string(out) != "input" {
+		t.Fatalf("stdin through sudo -S: %q %v", out, err)
+	}
+	root := filepath.Join(e.dir, "pwroot")
+	os.Mkdir(root, 0o700)
+	p := filepath.Join(root, "ca.key")
+	if err := h.Upload(ctx, strings.NewReader("secret"), p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	assertFile(t, p, "secret", 0o600)
+
+	os.WriteFile(pwFile, []byte("wrong\n"), 0o600)
+	_, err = e.dialer(true, 10*time.Second).Dial(ctx, hs)
+	if err == nil || !strings.Contains(err.Error(), "sudo refused the password from ssh.sudoPasswordFile "+pwFile) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("wrong password: %v", err)
+	}
+}

@@ -19,7 +19,6 @@ const (
 	DefaultFlannelBackend       = "vxlan"
 	DefaultSSHUser              = "root"
 	DefaultSSHPort              = 22
-	DefaultSSHKeyPath           = "~/.ssh/id_ed25519"
 	DefaultKeyAlgorithm         = "ecdsa"
 	DefaultArtifactSource       = "build"
 	DefaultMaxPods              = 110
@@ -76,11 +75,6 @@ func SetDefaults(c *Cluster) {
 }
 
 func defaultHost(h *Host) {
-	setString(&h.SSH.User, DefaultSSHUser)
-	setString(&h.SSH.KeyPath, DefaultSSHKeyPath)
-	if h.SSH.Port == 0 {
-		h.SSH.Port = DefaultSSHPort
-	}
 	var roles []Role
 	seen := map[Role]bool{}
 	for _, r := range h.Roles {

@@ -15,8 +15,8 @@ func TestParseExampleAppliesDefaults(t *testing.T) {
 		t.Fatalf("unexpected example: %+v", c.Metadata)
 	}
 	h := c.Spec.Hosts[1]
-	if h.SSH.User != "root" || h.SSH.Port != 22 || h.SSH.KeyPath != DefaultSSHKeyPath {
-		t.Errorf("ssh defaults not applied: %+v", h.SSH)
+	if h.SSH != (SSH{}) {
+		t.Errorf("ssh fields left out must stay empty, for ~/.ssh/config and the defaults: %+v", h.SSH)
 	}
 	if c.Spec.PKI.CertificateValidity.Duration != 8760*time.Hour {
 		t.Errorf("certificateValidity = %v", c.Spec.PKI.CertificateValidity)

@@ -53,16 +53,29 @@ type Host struct {
 	Name    string `yaml:"name" json:"name"`
 	Address string `yaml:"address" json:"address"`
 	Roles   []Role `yaml:"roles" json:"roles"`
-	SSH     SSH    `yaml:"ssh" json:"ssh"`
+	SSH     SSH    `yaml:"ssh,omitempty" json:"ssh,omitempty"`
 }
 
-// SSH says how to reach a host.
+// SSH says how to reach a host. Each field left out is taken, as OpenSSH
+// does, from the ~/.ssh/config Host entries that match the address, else
+// from its default.
 type SSH struct {
-	User    string `yaml:"user" json:"user"`
-	Port    int    `yaml:"port" json:"port"`
-	KeyPath string `yaml:"keyPath" json:"keyPath"`
-	// ProxyJump is a bastion as user@host[:port]; empty connects directly.
+	// User is the login user (default root).
+	User string `yaml:"user,omitempty" json:"user,omitempty"`
+	// Port is sshd's port (default 22).
+	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+	// KeyPath is the private key file; empty tries the keys in ssh-agent
+	// and the default identities ~/.ssh/id_ed25519, id_ecdsa and id_rsa.
+	KeyPath string `yaml:"keyPath,omitempty" json:"keyPath,omitempty"`
+	// ProxyJump is a bastion as [user@]host[:port], or a chain of them
+	// separated by commas (the first is dialled first), as OpenSSH's
+	// ProxyJump; empty connects directly.
 	ProxyJump string `yaml:"proxyJump,omitempty" json:"proxyJump,omitempty"`
+	// SudoPasswordFile is a local file (mode 0600) holding the password
+	// sudo asks for when the user is not root and sudo needs one; without
+	// it kubeup asks once on the terminal. The password is never logged
+	// or stored.
+	SudoPasswordFile string `yaml:"sudoPasswordFile,omitempty" json:"sudoPasswordFile,omitempty"`
 	// KnownHostsPath is the known_hosts file used to verify host keys;
 	// empty means the state directory's known_hosts.
 	KnownHostsPath string `yaml:"knownHostsPath,omitempty" json:"knownHostsPath,omitempty"`

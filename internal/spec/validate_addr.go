@@ -158,8 +158,22 @@ func checkEndpoint(s string, hosts int) error {
 // checkProxyJump explains why s is not [user@]host[:port], or returns nil.
 func checkProxyJump(s string) error {
 	const example = "admin@bastion.example.com:22"
-	if strings.Contains(s, ",") {
-		return fmt.Errorf("%q: only one jump host is supported, such as %s", clip(s), example)
+	hops := strings.Split(s, ",")
+	for i, hop := range hops {
+		if err := checkJumpHop(hop, example); err != nil {
+			if len(hops) > 1 {
+				return fmt.Errorf("hop %d of %q: %w", i+1, clip(s), err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// checkJumpHop checks one [user@]host[:port] of a ProxyJump chain.
+func checkJumpHop(s, example string) error {
+	if s == "" {
+		return fmt.Errorf("an empty jump host: separate hosts with single commas, such as %s,admin@inner.example.com", example)
 	}
 	if user, rest, ok := strings.Cut(s, "@"); ok {
 		if user == "" || strings.ContainsAny(user, " \t:") {

@@ -277,8 +277,8 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "key with a line break", doc: keyDoc(`"~/.ssh/id_ed25519\n"`), path: "spec.hosts[1].ssh.keyPath", msg: "holds a line break"},
 		{name: "key unreadable", doc: keyDoc("~/.ssh/id_ed25519"), opts: func(o *Options) {
 			o.ReadFile = func(string) ([]byte, error) { return nil, fs.ErrPermission }
-		}, path: "spec.hosts[0].ssh.keyPath", msg: "SSH key /home/test/.ssh/id_ed25519 cannot be read: permission denied"},
-		{name: "key with unknown home", doc: keyDoc("keys/w2"), opts: func(o *Options) { o.HomeDir = "" }, path: "spec.hosts[0].ssh.keyPath", msg: "the home directory is unknown"},
+		}, path: "spec.hosts[1].ssh.keyPath", msg: "SSH key /home/test/.ssh/id_ed25519 cannot be read: permission denied"},
+		{name: "key with unknown home", doc: keyDoc("~/.ssh/id_ed25519"), opts: func(o *Options) { o.HomeDir = "" }, path: "spec.hosts[1].ssh.keyPath", msg: "the home directory is unknown"},
 		{name: "key path big", doc: keyDoc(big), path: "spec.hosts[1].ssh.keyPath", msg: "SSH key /specs/" + shown("a")[len("/specs/"):] + " (1048583 bytes) does not exist"},
 		{name: "known_hosts with a line break", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {knownHostsPath: \"a\\nb\"}}"), path: "spec.hosts[0].ssh.knownHostsPath", msg: "holds a line break"},
 
@@ -288,7 +288,9 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "proxyJump empty port", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"bastion:\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: `"bastion:" ends in ':' but names no port`},
 		{name: "proxyJump empty user", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"@bastion\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "the user before @ must be a user name"},
 		{name: "proxyJump bad host", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"admin@bas tion\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: `"bas tion" is not an IP address or DNS name`},
-		{name: "proxyJump chain", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"a@b,c@d\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "only one jump host"},
+		{name: "proxyJump chain with an empty hop", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"a@b,,c@d\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: `hop 2 of "a@b,,c@d": an empty jump host`},
+		{name: "proxyJump chain bad hop", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"a@b,c@d:0\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: `hop 2 of "a@b,c@d:0"`},
+		{name: "sudo password file missing", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {user: deploy, sudoPasswordFile: ~/sudo-pw}}"), path: "spec.hosts[0].ssh.sudoPasswordFile", msg: "sudo password file /home/test/sudo-pw does not exist: write the password in it (chmod 600)"},
 		{name: "proxyJump URL", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"ssh://bastion\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "has a URL scheme"},
 		{name: "proxyJump open bracket", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"[fd00::1\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "is not host[:port]"},
 		{name: "proxyJump unspecified", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"0.0.0.0:22\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "0.0.0.0 is the unspecified address"},

@@ -24,6 +24,19 @@ type localFile struct {
 	example string
 	// content checks what the file holds; nil accepts anything.
 	content func(b []byte) error
+	// private files must not be readable by group or others.
+	private bool
+}
+
+// sudoPasswordFile holds a sudo password (ssh.sudoPasswordFile).
+func sudoPasswordFile() localFile {
+	return localFile{what: "sudo password file", fix: "write the password in it (chmod 600) or leave sudoPasswordFile out to be asked on the terminal",
+		example: "sudo-password", private: true, content: func(b []byte) error {
+			if len(bytes.TrimRight(b, "\r\n")) == 0 {
+				return errors.New("is empty: write the sudo password in it")
+			}
+			return nil
+		}}
 }
 
 // sshKeyFile is a private SSH key (keyPath).
@@ -111,6 +124,8 @@ func (v *validator) regularFile(full string, f localFile) error {
 		return fmt.Errorf("%s %s is a directory: name the file itself, such as %s", f.what, shown, clip(filepath.Join(full, f.example)))
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s %s is not a regular file (%s): name a file", f.what, shown, fi.Mode().Type())
+	case f.private && fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("%s %s is readable by others (mode %04o): chmod 600 %s", f.what, shown, fi.Mode().Perm(), shown)
 	}
 	return nil
 }

@@ -96,19 +96,21 @@ func (v *validator) roles(p string, roles []Role) {
 
 // ssh checks how a host is reached; local hosts need no key or jump host.
 func (v *validator) ssh(p string, h *Host) {
-	switch u := h.SSH.User; {
-	case u == "":
-		v.errorf(pathField(p, "user"), "the SSH user is required, such as root")
-	case strings.ContainsAny(u, " \t@:/"):
+	if u := h.SSH.User; strings.ContainsAny(u, " \t@:/") {
 		v.errorf(pathField(p, "user"), "%q is not a user name: write the name alone, such as root", u)
 	}
-	if h.SSH.Port < 1 || h.SSH.Port > 65535 {
-		v.errorf(pathField(p, "port"), "port %d is out of range: use 1 to 65535 (sshd listens on 22 by default)", h.SSH.Port)
+	if port := h.SSH.Port; port < 0 || port > 65535 {
+		v.errorf(pathField(p, "port"), "port %d is out of range: use 1 to 65535 (sshd listens on 22 by default)", port)
 	}
 	if h.IsLocal() {
 		return
 	}
-	v.file(pathField(p, "keyPath"), h.SSH.KeyPath, sshKeyFile())
+	if h.SSH.KeyPath != "" { // else ssh-agent and the default identities
+		v.file(pathField(p, "keyPath"), h.SSH.KeyPath, sshKeyFile())
+	}
+	if h.SSH.SudoPasswordFile != "" {
+		v.file(pathField(p, "sudoPasswordFile"), h.SSH.SudoPasswordFile, sudoPasswordFile())
+	}
 	if h.SSH.ProxyJump != "" {
 		if err := checkProxyJump(h.SSH.ProxyJump); err != nil {
 			v.errorf(pathField(p, "proxyJump"), "%v", err)

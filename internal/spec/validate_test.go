@@ -165,21 +165,20 @@ func TestValidateBadSpecs(t *testing.T) {
 		{name: "DNS domain", mutate: func(c *Cluster) { c.Spec.Network.DNSDomain = "Cluster_Local" }, path: "spec.network.dnsDomain", msg: `"Cluster_Local" is not a DNS domain`},
 		{name: "network plugin", mutate: func(c *Cluster) { c.Spec.Network.Plugin = "calico" }, path: "spec.network.plugin", msg: `unknown network plugin "calico": use flannel`},
 		{name: "flannel backend", mutate: func(c *Cluster) { c.Spec.Network.Flannel.Backend = "udp" }, path: "spec.network.flannel.backend", msg: `unknown flannel backend "udp"`},
-		{name: "SSH user empty", mutate: func(c *Cluster) { c.Spec.Hosts[0].SSH.User = "" }, path: "spec.hosts[0].ssh.user", msg: "the SSH user is required"},
 		{name: "SSH user with host", mutate: func(c *Cluster) { c.Spec.Hosts[0].SSH.User = "root@node1" }, path: "spec.hosts[0].ssh.user", msg: "is not a user name"},
 		{name: "SSH port zero", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.Port = -1 }, path: "spec.hosts[1].ssh.port", msg: "port -1 is out of range: use 1 to 65535"},
 		{name: "SSH port too big", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.Port = 65536 }, path: "spec.hosts[1].ssh.port", msg: "out of range"},
 		{name: "SSH key missing", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.KeyPath = "~/.ssh/id_rsa" }, path: "spec.hosts[1].ssh.keyPath", msg: "SSH key /home/test/.ssh/id_rsa does not exist: create one with ssh-keygen"},
 		{name: "SSH key relative to the spec", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.KeyPath = "keys/node2" }, path: "spec.hosts[1].ssh.keyPath", msg: "/specs/keys/node2 does not exist"},
 		{name: "SSH key of another user", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.KeyPath = "~bob/.ssh/id" }, path: "spec.hosts[1].ssh.keyPath", msg: "~user paths are not supported"},
-		{name: "SSH key with unknown home", opts: func(o *Options) { o.HomeDir = "" }, path: "spec.hosts[0].ssh.keyPath", msg: "the home directory is unknown"},
-		{name: "SSH key unreadable", opts: func(o *Options) {
+		{name: "SSH key with unknown home", mutate: func(c *Cluster) { c.Spec.Hosts[0].SSH.KeyPath = "~/.ssh/id_ed25519" }, opts: func(o *Options) { o.HomeDir = "" }, path: "spec.hosts[0].ssh.keyPath", msg: "the home directory is unknown"},
+		{name: "SSH key unreadable", mutate: func(c *Cluster) { c.Spec.Hosts[0].SSH.KeyPath = "~/.ssh/id_ed25519" }, opts: func(o *Options) {
 			o.StatFile = func(string) (fs.FileInfo, error) { return nil, fs.ErrPermission }
 		}, path: "spec.hosts[0].ssh.keyPath", msg: "cannot be read: permission denied"},
 		{name: "proxyJump bad port", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "bastion:99999" }, path: "spec.hosts[1].ssh.proxyJump", msg: `port "99999" is not a number from 1 to 65535`},
 		{name: "proxyJump empty user", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "@bastion" }, path: "spec.hosts[1].ssh.proxyJump", msg: "the user before @ must be a user name"},
 		{name: "proxyJump bad host", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "admin@bas tion" }, path: "spec.hosts[1].ssh.proxyJump", msg: `"bas tion" is not an IP address or DNS name`},
-		{name: "proxyJump chain", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "a@b,c@d" }, path: "spec.hosts[1].ssh.proxyJump", msg: "only one jump host"},
+		{name: "proxyJump chain with a trailing comma", mutate: func(c *Cluster) { c.Spec.Hosts[1].SSH.ProxyJump = "a@b,c@d," }, path: "spec.hosts[1].ssh.proxyJump", msg: `hop 3 of "a@b,c@d,": an empty jump host`},
 		{name: "endpoint with scheme", mutate: func(c *Cluster) { c.Spec.ControlPlane.Endpoint = "https://lb:6443" }, path: "spec.controlPlane.endpoint", msg: "has a URL scheme: write host[:port]"},
 		{name: "endpoint bad port", mutate: func(c *Cluster) { c.Spec.ControlPlane.Endpoint = "lb:https" }, path: "spec.controlPlane.endpoint", msg: `port "https" is not a number`},
 		{name: "endpoint bad host", mutate: func(c *Cluster) { c.Spec.ControlPlane.Endpoint = "lb_1:6443" }, path: "spec.controlPlane.endpoint", msg: `"lb_1" is not an IP address or DNS name`},
@@ -331,8 +330,8 @@ func TestCheckAddress(t *testing.T) {
 }
 
 func TestCheckProxyJump(t *testing.T) {
-	good := []string{"bastion", "admin@bastion", "admin@bastion:2222", "10.0.0.1:22", "[fd00::1]:22", "fd00::1", "admin@[fd00::1]"}
-	bad := []string{"@bastion", "admin@", "bastion:0", "bastion:x", "[fd00::1", "ssh://bastion", "a b@bastion", "a@b,c@d"}
+	good := []string{"bastion", "admin@bastion", "admin@bastion:2222", "10.0.0.1:22", "[fd00::1]:22", "fd00::1", "admin@[fd00::1]", "a@b,c@d", "a@b:2222,c,[fd00::2]:22"}
+	bad := []string{"@bastion", "admin@", "bastion:0", "bastion:x", "[fd00::1", "ssh://bastion", "a b@bastion", "a@b,,c@d", "a@b,", ",c@d", "a@b,c@d:x"}
 	for _, s := range good {
 		if err := checkProxyJump(s); err != nil {
 			t.Errorf("checkProxyJump(%q) = %v, want nil", s, err)
@@ -363,4 +362,52 @@ func render(ps Problems) string {
 		b.WriteString("  " + p.String() + "\n")
 	}
 	return b.String()
+}
+
+// TestValidateSSHWithoutKeyPath: a host with no ssh settings at all is
+// valid on any machine (no key file needed): kubeup tries ssh-agent and
+// the default identities, as OpenSSH does.
+func TestValidateSSHWithoutKeyPath(t *testing.T) {
+	c := mustParse(t, `
+apiVersion: kubeup.dev/v1alpha1
+kind: Cluster
+metadata: {name: two}
+spec:
+  hosts:
+    - {name: n1, address: 10.0.0.1, roles: [ai]}
+    - {name: n2, address: 10.0.0.2, roles: [i], ssh: {user: deploy, proxyJump: "jump@a.example.com,jump@b.example.com:2222"}}
+`)
+	opts := testOptions()
+	opts.HomeDir = "/home/nobody" // no ~/.ssh at all
+	if ps := Validate(c, opts); len(ps) > 0 {
+		t.Errorf("want no problems, got:\n%s", render(ps))
+	}
+	if h := c.Spec.Hosts[0].SSH; h.User != "" || h.Port != 0 || h.KeyPath != "" {
+		t.Errorf("defaults filled what ~/.ssh/config may set: %+v", h)
+	}
+}
+
+// TestValidateSudoPasswordFile: the file must exist, be private (0600)
+// and hold a password.
+func TestValidateSudoPasswordFile(t *testing.T) {
+	tests := []struct{ file, msg string }{
+		{"sudo-password", ""},
+		{"sudo-password-shared", "sudo password file /specs/sudo-password-shared is readable by others (mode 0644): chmod 600 /specs/sudo-password-shared"},
+		{"sudo-password-empty", "sudo password file /specs/sudo-password-empty is empty: write the sudo password in it"},
+		{"missing", "sudo password file /specs/missing does not exist"},
+	}
+	for _, tt := range tests {
+		c := exampleCluster(t)
+		c.Spec.Hosts[1].SSH.SudoPasswordFile = tt.file
+		ps := Validate(c, testOptions())
+		if tt.msg == "" {
+			if len(ps) > 0 {
+				t.Errorf("%s: want no problems, got:\n%s", tt.file, render(ps))
+			}
+			continue
+		}
+		if !hasProblem(ps, "spec.hosts[1].ssh.sudoPasswordFile", tt.msg, SeverityError) {
+			t.Errorf("%s: want %q, got:\n%s", tt.file, tt.msg, render(ps))
+		}
+	}
 }
