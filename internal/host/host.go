@@ -269,6 +269,26 @@ func installScript(tmp, path string, mode fs.FileMode, size int64) string {
 		Quote(dirOf(path)), t, fileUmask(mode), size, mode&0o7777, Quote(path))
 }
 
+// remaining is how many bytes r has left when it can tell without being
+// read: from Len, a regular file's size and offset, or a wrapper that
+// asks the reader it wraps.
+func remaining(r io.Reader) (int64, bool) {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len()), true
+	case interface{ remaining() (int64, bool) }:
+		return v.remaining()
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return 0, false
+		}
+		off, err := v.Seek(0, io.SeekCurrent)
+		return st.Size() - off, err == nil
+	}
+	return 0, false
+}
+
 // dirOf is the directory part of an absolute host path, with its slash.
 func dirOf(path string) string { return path[:strings.LastIndexByte(path, '/')+1] }
 
@@ -285,18 +305,11 @@ func uploadViaStdin(ctx context.Context, h Host, r io.Reader, p string, mode fs.
 	return err
 }
 
-// sized returns r and the number of bytes it holds: from Len or a regular
-// file's size, else by reading it all into memory.
+// sized returns r and the number of bytes it holds (see remaining), else
+// reads it all into memory to count them.
 func sized(r io.Reader) (io.Reader, int64, error) {
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		return r, int64(v.Len()), nil
-	case *os.File:
-		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
-			if off, err := v.Seek(0, io.SeekCurrent); err == nil {
-				return r, st.Size() - off, nil
-			}
-		}
+	if n, ok := remaining(r); ok {
+		return r, n, nil
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {

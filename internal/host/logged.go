@@ -101,6 +101,10 @@ type countingReader struct {
 	n int64
 }
 
+// remaining is the size of what is left to read, when the reader it
+// wraps knows it (see remaining).
+func (c *countingReader) remaining() (int64, bool) { return remaining(c.r) }
+
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)

@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -157,9 +158,27 @@ func TestSized(t *testing.T) {
 		{bytes.NewBufferString("abcd"), 4},
 		{f, 6},
 		{struct{ *strings.Reader }{strings.NewReader("xy")}, 2},
+		{&countingReader{r: strings.NewReader("xyz")}, 3},
+		{io.MultiReader(strings.NewReader("unknown")), 7},
 	} {
 		if _, n, err := sized(tt.r); err != nil || n != tt.want {
 			t.Errorf("sized(%T) = %d, %v; want %d", tt.r, n, err, tt.want)
 		}
+	}
+}
+
+// TestSizedDoesNotBufferLoggedFiles: a file behind the logging wrapper is
+// streamed, not read into memory to be counted.
+func TestSizedDoesNotBufferLoggedFiles(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("0123456789")
+	f.Seek(0, 0)
+	cr := &countingReader{r: f}
+	r, n, err := sized(cr)
+	if err != nil || n != 10 || r != io.Reader(cr) || cr.n != 0 {
+		t.Errorf("sized = %T, %d, %v (read %d bytes)", r, n, err, cr.n)
 	}
 }
