@@ -14,7 +14,6 @@ import (
 type Result struct {
 	KubernetesVersion string      `json:"kubernetesVersion"`
 	ControlPlaneMode  string      `json:"controlPlaneMode"`
-	Nodes             int         `json:"nodes,omitempty"`
 	Focus             string      `json:"focus,omitempty"`
 	Parallel          int         `json:"parallel"`
 	StartedAt         string      `json:"startedAt"`
@@ -23,6 +22,7 @@ type Result struct {
 	Failed            int         `json:"failed"`
 	Skipped           int         `json:"skipped"`
 	Failures          []Failure   `json:"failures"`
+	Skips             []Failure   `json:"skips,omitempty"` // specs that skipped themselves, and why
 	ImagesNotMade     []ImageNote `json:"imagesNotMade,omitempty"`
 	Reports           []string    `json:"reports"`
 }
@@ -37,7 +37,7 @@ type ImageNote struct {
 func NewResult(version, mode string, o Options, started time.Time, s Summary, notMade []testimages.Wanted) Result {
 	r := Result{KubernetesVersion: version, ControlPlaneMode: mode, Focus: o.Focus, Parallel: o.Parallel,
 		StartedAt: started.UTC().Format(time.RFC3339), DurationSeconds: s.Duration.Seconds(),
-		Passed: s.Passed, Failed: s.Failed, Skipped: s.Skipped, Failures: s.Failures}
+		Passed: s.Passed, Failed: s.Failed, Skipped: s.Skipped, Failures: s.Failures, Skips: s.Skips}
 	if r.Failures == nil {
 		r.Failures = []Failure{}
 	}

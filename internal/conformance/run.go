@@ -151,7 +151,7 @@ func (o Options) ginkgoArgs(p pass) []string {
 	}
 	return append(args, o.E2ETest, "--",
 		"--kubeconfig="+o.Kubeconfig, "--provider=skeleton", "--kubectl-path="+o.Kubectl,
-		"--dns-domain="+dns, "--report-dir="+o.OutDir)
+		"--dns-domain="+dns)
 }
 
 func (o Options) log() io.Writer {

@@ -16,6 +16,7 @@ type Summary struct {
 	Skipped  int           `json:"skipped"`
 	Duration time.Duration `json:"-"`
 	Failures []Failure     `json:"failures"`
+	Skips    []Failure     `json:"skips,omitempty"` // specs that skipped themselves, and why
 }
 
 // Failure is one spec that did not pass.
@@ -38,7 +39,9 @@ type report struct {
 }
 
 // Summarize reads ginkgo JSON reports and counts their specs. Suite-level
-// nodes (BeforeSuite and the like) count only when they fail.
+// nodes (BeforeSuite and the like) count only when they fail. A spec
+// counts as skipped only when it skipped itself while running (it says
+// why); the specs the label filter and focus left out are not counted.
 func Summarize(paths ...string) (Summary, error) {
 	var s Summary
 	for _, p := range paths {
@@ -67,8 +70,9 @@ func (s *Summary) count(isSpec bool, name, state, message string) {
 	case state == "passed" && isSpec:
 		s.Passed++
 	case state == "skipped" || state == "pending":
-		if isSpec {
+		if isSpec && message != "" {
 			s.Skipped++
+			s.Skips = append(s.Skips, Failure{Spec: name, State: state, Error: firstLine(message)})
 		}
 	case state == "passed":
 	default:

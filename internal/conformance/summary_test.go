@@ -13,7 +13,8 @@ const reportJSON = `[{"SuiteDescription":"Kubernetes e2e suite","SpecReports":[
  {"ContainerHierarchyTexts":["[sig-network] DNS"],"LeafNodeText":"should provide DNS for services [Conformance]","LeafNodeType":"It","State":"failed",
   "Failure":{"Message":"\n  Unexpected error:\n  dial tcp: i/o timeout\nmore"}},
  {"ContainerHierarchyTexts":["[sig-apps] Job"],"LeafNodeText":"should run a job [Conformance]","LeafNodeType":"It","State":"timedout","Failure":{"Message":"A spec timeout occurred"}},
- {"ContainerHierarchyTexts":["[sig-cli] Kubectl"],"LeafNodeText":"skipped one","LeafNodeType":"It","State":"skipped"},
+ {"ContainerHierarchyTexts":["[sig-cli] Kubectl"],"LeafNodeText":"filtered out","LeafNodeType":"It","State":"skipped"},
+ {"ContainerHierarchyTexts":["[sig-cli] Kubectl"],"LeafNodeText":"skipped one","LeafNodeType":"It","State":"skipped","Failure":{"Message":"Only supported for providers [gce]"}},
  {"LeafNodeType":"SynchronizedAfterSuite","State":"failed","Failure":{"Message":"cleanup failed"}}
 ]}]`
 
@@ -28,6 +29,9 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.Passed != 2 || s.Failed != 4 || s.Skipped != 2 {
 		t.Errorf("passed/failed/skipped = %d/%d/%d, want 2/4/2", s.Passed, s.Failed, s.Skipped)
+	}
+	if len(s.Skips) != 2 || s.Skips[0].Error != "Only supported for providers [gce]" {
+		t.Errorf("skips = %+v, want the runtime skip (twice) with its reason", s.Skips)
 	}
 	if len(s.Failures) != 6 {
 		t.Fatalf("failures = %+v", s.Failures)
