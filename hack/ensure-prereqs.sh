@@ -19,3 +19,18 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ -x hack/ensure-docker.sh ]; then hack/ensure-docker.sh; fi
+
+# Every sandbox node runs systemd, containerd and a kubelet, and all of them
+# share this machine's per-user inotify limits: with a few sandboxes at once
+# (make test runs several) the default 128 instances run out and kubelets exit
+# with "inotify_init: too many open files". Raise them as kind's docs advise.
+raise() {
+  local key=$1 want=$2 have
+  have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+  if [ "$have" -lt "$want" ]; then
+    echo "raising $key from $have to $want (sandbox nodes share it)"
+    sysctl -qw "$key=$want"
+  fi
+}
+raise fs.inotify.max_user_instances 8192
+raise fs.inotify.max_user_watches 1048576
