@@ -123,6 +123,9 @@ func (o *conformanceRunOptions) target(app *App) (target, error) {
 	case t.results == "":
 		t.results = "conformance-results"
 	}
+	if _, err := os.Stat(t.kubeconfig); err != nil {
+		return t, usageError{fmt.Errorf("kubeconfig: %w", err)}
+	}
 	return t, nil
 }
 
