@@ -309,3 +309,12 @@ func (f *fetcher) writeManifest(arts []manifest.Artifact) (*manifest.Manifest, e
 	defer unlock()
 	return manifest.Merge(filepath.Join(f.dir, "manifest.json"), f.o.KubernetesVersion, f.o.Arch, arts, "fetch")
 }
+
+// DownloadPinned fetches url into dst (mode 0644) unless dst already has
+// the sha256 want, with the retries, resume and stall detection of Fetch;
+// source names the project in errors. Only the network fields of o
+// (HTTPClient, Retries, Backoff, StallTimeout, Progress, Sleep) are used.
+func DownloadPinned(ctx context.Context, o Options, source, url, want, dst string) error {
+	file := File{Source: source, Name: filepath.Base(dst), URL: url, Pinned: want}
+	return o.withDefaults().fetcher().ensure(ctx, file, dst, want, "a pinned checksum", 0o644)
+}

@@ -91,7 +91,7 @@ func EnsureBase(ctx context.Context, d DebianBase, bb BusyboxSource, cacheDir st
 	if err := d.build(ctx, tmp, run, log); err != nil {
 		return "", fmt.Errorf("build the Debian base of the test images: %w", err)
 	}
-	if err := bb.build(ctx, tmp, run, log); err != nil {
+	if err := bb.build(ctx, cacheDir, tmp, run, log); err != nil {
 		return "", fmt.Errorf("build busybox for the test images: %w", err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -134,22 +134,4 @@ func canBuild(run Runner) error {
 		return errors.New("debootstrap is not installed: apt-get install debootstrap (or run make prereqs)")
 	}
 	return nil
-}
-
-// copyFile copies src to dst with mode.
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
-	}
-	return out.Close()
 }

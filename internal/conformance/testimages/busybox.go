@@ -2,15 +2,15 @@ package testimages
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+
+	"kubeup.dev/kubeup/internal/artifacts/fetch"
 )
 
 // BusyboxSource is the upstream busybox release the busybox image is
@@ -38,16 +38,16 @@ func DefaultBusybox() BusyboxSource {
 }
 
 // build compiles busybox into out/busybox and lists its applets in
-// out/applets.txt.
-func (b BusyboxSource) build(ctx context.Context, out string, run Runner, log io.Writer) error {
+// out/applets.txt. The release tarball is kept in cacheDir.
+func (b BusyboxSource) build(ctx context.Context, cacheDir, out string, run Runner, log io.Writer) error {
 	work, err := os.MkdirTemp(out, "busybox-src-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	tarball := filepath.Join(work, "busybox.tar.bz2")
-	if err := download(ctx, b.URL, b.SHA256, tarball); err != nil {
-		return err
+	tarball := filepath.Join(cacheDir, "busybox-"+b.Version+".tar.bz2")
+	if err := fetch.DownloadPinned(ctx, fetch.Options{}, "busybox", b.URL, b.SHA256, tarball); err != nil {
+		return fmt.Errorf("download busybox %s: %w", b.Version, err)
 	}
 	if err := run(ctx, log, "tar", "-C", work, "-xjf", tarball); err != nil {
 		return fmt.Errorf("unpack busybox %s: %w", b.Version, err)
@@ -62,8 +62,8 @@ func (b BusyboxSource) build(ctx context.Context, out string, run Runner, log io
 	if err := run(ctx, log, "make", "-C", src, fmt.Sprintf("-j%d", runtime.NumCPU()), "busybox"); err != nil {
 		return fmt.Errorf("compile busybox %s: %w", b.Version, err)
 	}
-	if err := copyFile(filepath.Join(src, "busybox"), filepath.Join(out, baseBusybox), 0o755); err != nil {
-		return err
+	if err := os.Rename(filepath.Join(src, "busybox"), filepath.Join(out, baseBusybox)); err != nil {
+		return fmt.Errorf("keep the busybox binary: %w", err)
 	}
 	applets, err := os.Create(filepath.Join(out, baseApplets))
 	if err != nil {
@@ -87,47 +87,9 @@ func (b BusyboxSource) editConfig(path string) error {
 		switch {
 		case l == "# CONFIG_STATIC is not set":
 			lines[i] = "CONFIG_STATIC=y"
-		case strings.HasSuffix(l, "=y") && contains(b.Disable, strings.TrimSuffix(l, "=y")):
+		case strings.HasSuffix(l, "=y") && slices.Contains(b.Disable, strings.TrimSuffix(l, "=y")):
 			lines[i] = "# " + strings.TrimSuffix(l, "=y") + " is not set"
 		}
 	}
 	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// download fetches url into path, checking its sha256.
-func download(ctx context.Context, url, want, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("download %s: %s", url, resp.Status)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(f, h), resp.Body); err != nil {
-		return fmt.Errorf("download %s: %w", url, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("download %s: sha256 %s, want %s: the file is damaged or not the release", url, got, want)
-	}
-	return f.Close()
 }
