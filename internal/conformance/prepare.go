@@ -41,13 +41,9 @@ func Prepare(ctx context.Context, o PrepareOptions) (Kit, error) {
 	if err != nil {
 		return Kit{}, err
 	}
-	k := Kit{Version: o.Build.KubernetesVersion, E2ETest: filepath.Join(bins, "bin", "e2e.test"),
-		Ginkgo: filepath.Join(bins, "bin", "ginkgo"), Kubectl: filepath.Join(artifacts, "bin", "kubectl")}
+	k := Kit{Version: o.Build.KubernetesVersion, E2ETest: filepath.Join(bins.Dir, "bin", "e2e.test"),
+		Ginkgo: filepath.Join(bins.Dir, "bin", "ginkgo"), Kubectl: filepath.Join(artifacts, "bin", "kubectl")}
 	refs, err := ListImages(ctx, k.E2ETest)
-	if err != nil {
-		return Kit{}, err
-	}
-	k8s, err := build.KubernetesModuleDir(ctx, o.Build)
 	if err != nil {
 		return Kit{}, err
 	}
@@ -57,7 +53,8 @@ func Prepare(ctx context.Context, o PrepareOptions) (Kit, error) {
 	if err != nil {
 		return Kit{}, err
 	}
-	src := testimages.Sources{TestBin: filepath.Join(bins, "bin"), ClusterBin: filepath.Join(artifacts, "bin"), Kubernetes: k8s, Base: base}
+	src := testimages.Sources{TestBin: filepath.Join(bins.Dir, "bin"), ClusterBin: filepath.Join(artifacts, "bin"),
+		Kubernetes: bins.KubernetesModule, Base: base}
 	fmt.Fprintf(o.progress(), "test images: %d named by e2e.test --list-images\n", len(refs))
 	k.Images, err = testimages.WriteArchive(testimages.Plan(refs), src, "amd64", cacheDir)
 	if err != nil {

@@ -156,39 +156,38 @@ func (b *builder) component(ctx context.Context, r recipe) ([]manifest.Artifact,
 	return arts, nil
 }
 
+// ConformanceKit is what EnsureConformance returns.
+type ConformanceKit struct {
+	// Dir holds bin/e2e.test, bin/ginkgo and the test images' binaries
+	// (bin/agnhost, bin/sample-apiserver, bin/nnp).
+	Dir string
+	// KubernetesModule is k8s.io/kubernetes' directory in the module
+	// cache: the test images take files from it.
+	KubernetesModule string
+}
+
 // EnsureConformance builds, unless cached, what running the conformance
 // suite against a cluster of opts.KubernetesVersion needs (see
-// conformanceRecipe) and returns the directory holding bin/e2e.test,
-// bin/ginkgo, bin/agnhost and bin/sample-apiserver. They stay out of the
-// cluster's artifacts directory (and so out of bundles): no host needs them.
-func EnsureConformance(ctx context.Context, opts Options) (string, error) {
+// conformanceRecipe). The binaries stay out of the cluster's artifacts
+// directory (and so out of bundles): no host needs them.
+func EnsureConformance(ctx context.Context, opts Options) (ConformanceKit, error) {
 	b, err := newBuilder(ctx, opts)
 	if err != nil {
-		return "", err
+		return ConformanceKit{}, err
 	}
 	r, err := conformanceRecipe(b.set.Kubernetes, b.arch)
 	if err != nil {
-		return "", err
+		return ConformanceKit{}, err
 	}
 	if _, err := b.component(ctx, r); err != nil {
-		return "", err
-	}
-	return b.layout.Component(r.Name, r.Version, r.Arch), nil
-}
-
-// KubernetesModuleDir returns k8s.io/kubernetes' directory in the module
-// cache for opts.KubernetesVersion, downloading it when needed.
-func KubernetesModuleDir(ctx context.Context, opts Options) (string, error) {
-	b, err := newBuilder(ctx, opts)
-	if err != nil {
-		return "", err
+		return ConformanceKit{}, err
 	}
 	mi, err := b.downloadKubernetes(ctx, goCmd{bin: b.opts.Go, env: b.env, log: io.Discard}, b.set.Kubernetes, "")
 	if err != nil {
-		return "", err
+		return ConformanceKit{}, err
 	}
 	if mi.Dir == "" {
-		return "", fmt.Errorf("the go command did not say where %s %s is in the module cache", kubernetesModule, b.set.Kubernetes)
+		return ConformanceKit{}, fmt.Errorf("the go command did not say where %s %s is in the module cache", kubernetesModule, b.set.Kubernetes)
 	}
-	return mi.Dir, nil
+	return ConformanceKit{Dir: b.layout.Component(r.Name, r.Version, r.Arch), KubernetesModule: mi.Dir}, nil
 }

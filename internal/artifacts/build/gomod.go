@@ -150,7 +150,7 @@ func toolGoMod(module string, require map[string]string, tools []string) []byte 
 }
 
 // sortedKeys returns the keys of m in order.
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
