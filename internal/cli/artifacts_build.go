@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"kubeup.dev/kubeup/internal/artifacts/build"
 	"kubeup.dev/kubeup/internal/artifacts/cache"
@@ -18,12 +19,25 @@ import (
 
 // buildOptions are the flags of kubeup artifacts build.
 type buildOptions struct {
-	version  string
-	arch     string
+	goBuildFlags
+	version string
+	arch    string
+	force   bool
+}
+
+// goBuildFlags are the flags of every command that compiles with the go
+// command into kubeup's cache.
+type goBuildFlags struct {
 	cacheDir string
 	goBin    string
-	force    bool
 	verbose  bool
+}
+
+// add registers the flags on f.
+func (g *goBuildFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&g.cacheDir, "cache", "", "cache directory (default $"+cache.EnvVar+" or ~/.cache/kubeup)")
+	f.StringVar(&g.goBin, "go", "go", "the go command to build with")
+	f.BoolVarP(&g.verbose, "verbose", "v", false, "also show the build tools' output on stderr")
 }
 
 func newArtifactsBuildCmd(app *App) *cobra.Command {
@@ -45,10 +59,8 @@ func newArtifactsBuildCmd(app *App) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.version, "kubernetes-version", spec.DefaultKubernetesVersion, "Kubernetes version (v1.Y.Z)")
 	f.StringVar(&o.arch, "arch", "amd64", "architecture of the hosts")
-	f.StringVar(&o.cacheDir, "cache", "", "cache directory (default $"+cache.EnvVar+" or ~/.cache/kubeup)")
-	f.StringVar(&o.goBin, "go", "go", "the go command to build with")
 	f.BoolVar(&o.force, "force", false, "rebuild every component even when its cached build is current")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "also show the go command's output on stderr")
+	o.goBuildFlags.add(f)
 	return cmd
 }
 

@@ -20,10 +20,8 @@ import (
 
 // conformanceBuildOptions are the flags of kubeup conformance build.
 type conformanceBuildOptions struct {
-	version  string
-	cacheDir string
-	goBin    string
-	verbose  bool
+	goBuildFlags
+	version string
 }
 
 func newConformanceBuildCmd(app *App) *cobra.Command {
@@ -48,9 +46,7 @@ func newConformanceBuildCmd(app *App) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.version, "kubernetes-version", spec.DefaultKubernetesVersion, "Kubernetes version (v1.Y.Z)")
-	f.StringVar(&o.cacheDir, "cache", "", "cache directory (default $"+cache.EnvVar+" or ~/.cache/kubeup)")
-	f.StringVar(&o.goBin, "go", "go", "the go command to build with")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "also show the go command's output on stderr")
+	o.goBuildFlags.add(f)
 	return cmd
 }
 

@@ -54,9 +54,7 @@ func newConformanceRunCmd(app *App) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 3*time.Hour, "the longest each pass (serial, parallel) may take")
 	f.StringVar(&o.results, "results", "", "directory for the reports and latest.json (default .kubeup/CLUSTER/conformance, or ./conformance-results)")
 	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer")
-	f.StringVar(&o.cacheDir, "cache", "", "cache directory (default $KUBEUP_CACHE or ~/.cache/kubeup)")
-	f.StringVar(&o.goBin, "go", "go", "the go command to build with")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "also show the build tools' output on stderr")
+	o.goBuildFlags.add(f)
 	return cmd
 }
 
