@@ -1,8 +1,8 @@
-// Package bootstrap renders the cluster objects TLS bootstrapping and
-// joining need, as addon manifests for the control-plane hosts: the
-// bootstrap token Secret, the signed cluster-info ConfigMap in kube-public
-// with the RBAC that lets joining nodes read it, and the spec (no secrets)
-// in a kube-system ConfigMap.
+// Package bootstrap holds what TLS bootstrapping and joining need: the
+// short-lived bootstrap token each joining node gets for itself (see
+// token.go), and, as addon manifests for the control-plane hosts, the
+// cluster-info ConfigMap in kube-public with the RBAC that lets joining
+// nodes read it, and the spec (no secrets) in a kube-system ConfigMap.
 package bootstrap
 
 import (
@@ -19,29 +19,19 @@ import (
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/spec"
-	"kubeup.dev/kubeup/internal/state"
 )
-
-// NodeTokenGroup is the extra group of kubeup's bootstrap token, next to
-// system:bootstrappers which every bootstrap token has.
-const NodeTokenGroup = "system:bootstrappers:kubeup:default-node-token"
 
 // Addon file names (without .yaml) under layout.AddonsDir.
 const (
-	TokenAddon       = "kubeup-bootstrap-token"
 	ClusterInfoAddon = "kubeup-cluster-info"
 	ConfigAddon      = "kubeup-config"
 )
 
 // Files returns the bootstrap addon manifests for host h: control-plane
 // hosts get them, others nothing. caPEM is the cluster CA certificate.
-func Files(c *spec.Cluster, h spec.Host, sec *state.Secrets, caPEM []byte) ([]hostfile.File, error) {
+func Files(c *spec.Cluster, h spec.Host, caPEM []byte) ([]hostfile.File, error) {
 	if !h.HasRole(spec.RoleControlPlane) {
 		return nil, nil
-	}
-	token, err := manifests(TokenSecret(sec))
-	if err != nil {
-		return nil, fmt.Errorf("render bootstrap token: %w", err)
 	}
 	info, err := clusterInfoObjects(c, caPEM)
 	if err != nil {
@@ -52,29 +42,9 @@ func Files(c *spec.Cluster, h spec.Host, sec *state.Secrets, caPEM []byte) ([]ho
 		return nil, fmt.Errorf("render kubeup-config: %w", err)
 	}
 	return []hostfile.File{
-		{Path: layout.Addon(TokenAddon), Mode: 0o600, Content: token},
 		{Path: layout.Addon(ClusterInfoAddon), Mode: 0o644, Content: info},
 		{Path: layout.Addon(ConfigAddon), Mode: 0o644, Content: cfg},
 	}, nil
-}
-
-// TokenSecret is the bootstrap token Secret kubelets authenticate with to
-// request their client certificate. It does not expire so that workers
-// can be added later; kubeup reset removes it with the cluster.
-func TokenSecret(sec *state.Secrets) *corev1.Secret {
-	return &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "bootstrap-token-" + sec.BootstrapTokenID, Namespace: "kube-system"},
-		Type:       corev1.SecretTypeBootstrapToken,
-		StringData: map[string]string{
-			"description":                    "kubeup kubelet TLS bootstrap token",
-			"token-id":                       sec.BootstrapTokenID,
-			"token-secret":                   sec.BootstrapTokenSecret,
-			"usage-bootstrap-authentication": "true",
-			"usage-bootstrap-signing":        "true",
-			"auth-extra-groups":              NodeTokenGroup,
-		},
-	}
 }
 
 // ClusterInfoKubeconfig is the public kubeconfig (server and CA, no

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,12 +11,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"kubeup.dev/kubeup/internal/spec"
-	"kubeup.dev/kubeup/internal/state"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-var testSecrets = &state.Secrets{BootstrapTokenID: "abcdef", BootstrapTokenSecret: "0123456789abcdef", EncryptionKey: "x"}
 
 const testCA = "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n"
 
@@ -32,12 +28,12 @@ func testCluster(t *testing.T) *spec.Cluster {
 
 func TestFilesGolden(t *testing.T) {
 	c := testCluster(t)
-	files, err := Files(c, c.Spec.Hosts[0], testSecrets, []byte(testCA))
+	files, err := Files(c, c.Spec.Hosts[0], []byte(testCA))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 {
-		t.Fatalf("want 3 files, got %d", len(files))
+	if len(files) != 2 {
+		t.Fatalf("want 2 files, got %d", len(files))
 	}
 	for _, f := range files {
 		golden := filepath.Join("testdata", filepath.Base(f.Path))
@@ -54,26 +50,13 @@ func TestFilesGolden(t *testing.T) {
 			t.Errorf("%s differs from %s (run go test -update after checking)", f.Path, golden)
 		}
 	}
-	if files[0].Mode != 0o600 {
-		t.Errorf("token manifest mode %o, want 0600", files[0].Mode)
-	}
 }
 
 func TestWorkersGetNothing(t *testing.T) {
 	c := testCluster(t)
-	files, err := Files(c, c.Spec.Hosts[1], testSecrets, []byte(testCA))
+	files, err := Files(c, c.Spec.Hosts[1], []byte(testCA))
 	if err != nil || len(files) != 0 {
 		t.Fatalf("worker got %d files, %v", len(files), err)
-	}
-}
-
-func TestTokenSecretIsAValidBootstrapToken(t *testing.T) {
-	s := TokenSecret(testSecrets)
-	if s.Name != "bootstrap-token-abcdef" || s.Type != corev1.SecretTypeBootstrapToken {
-		t.Fatalf("secret %s type %s", s.Name, s.Type)
-	}
-	if s.StringData["token-secret"] != "0123456789abcdef" || s.StringData["usage-bootstrap-authentication"] != "true" {
-		t.Errorf("data %v", s.StringData)
 	}
 }
 
@@ -110,7 +93,7 @@ func TestSpecConfigMapParsesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Metadata.Name != "demo" || strings.Contains(cm.Data["cluster.yaml"], testSecrets.BootstrapTokenSecret) {
+	if back.Metadata.Name != "demo" {
 		t.Error("spec ConfigMap wrong or carries a secret")
 	}
 }

@@ -101,7 +101,7 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 	if err != nil {
 		return nil, err
 	}
-	red := phase.NewRedactor(pc.Secrets.BootstrapToken(), pc.Secrets.BootstrapTokenSecret, pc.Secrets.EncryptionKey)
+	red := phase.NewRedactor(pc.Secrets.Values()...)
 	log := phase.NewDebugLogger(logFile, red)
 	r := phases.NewRun(c, dir, pc, log)
 	r.Redactor = red

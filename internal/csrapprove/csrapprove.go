@@ -1,9 +1,11 @@
-// Package csrapprove approves kubelet serving certificate requests
-// (signer kubernetes.io/kubelet-serving) only when a node asks for its own
-// names and addresses as the spec lists them. The controller-manager
-// approves node client certificates itself (RBAC for nodeclient and
-// selfnodeclient); serving certificates need this check because a node
-// could otherwise claim any name.
+// Package csrapprove approves the kubelet certificate requests nothing
+// else approves, each only for the node entitled to it: serving
+// certificates (signer kubernetes.io/kubelet-serving) when a node asks for
+// its own names and addresses as the spec lists them, and a joining
+// node's first client certificate (signer
+// kubernetes.io/kube-apiserver-client-kubelet) when it names the node its
+// bootstrap token was made for (client.go). The controller-manager
+// approves only renewals of client certificates (selfnodeclient).
 package csrapprove
 
 import (
@@ -21,6 +23,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"kubeup.dev/kubeup/internal/spec"
+)
+
+// The user name prefix and group of node identities.
+const (
+	nodeUserPrefix = "system:node:"
+	nodesGroup     = "system:nodes"
 )
 
 // Result says what happened to each pending serving CSR.
@@ -64,13 +72,19 @@ func decided(csr *certv1.CertificateSigningRequest) bool {
 }
 
 func approve(ctx context.Context, cs kubernetes.Interface, csr *certv1.CertificateSigningRequest) error {
+	return decide(ctx, cs, csr, certv1.CertificateApproved, "KubeupApprove",
+		"kubeup: serving certificate for the node's own names and addresses")
+}
+
+// decide records an approval or a denial of csr.
+func decide(ctx context.Context, cs kubernetes.Interface, csr *certv1.CertificateSigningRequest,
+	kind certv1.RequestConditionType, reason, message string) error {
 	csr.Status.Conditions = append(csr.Status.Conditions, certv1.CertificateSigningRequestCondition{
-		Type: certv1.CertificateApproved, Status: corev1.ConditionTrue,
-		Reason: "KubeupApprove", Message: "kubeup: serving certificate for the node's own names and addresses",
+		Type: kind, Status: corev1.ConditionTrue, Reason: reason, Message: message,
 	})
 	_, err := cs.CertificatesV1().CertificateSigningRequests().UpdateApproval(ctx, csr.Name, csr, metav1.UpdateOptions{})
 	if err != nil {
-		return fmt.Errorf("approve csr %s: %w", csr.Name, err)
+		return fmt.Errorf("%s csr %s: %w", strings.ToLower(string(kind)), csr.Name, err)
 	}
 	return nil
 }
@@ -78,15 +92,15 @@ func approve(ctx context.Context, cs kubernetes.Interface, csr *certv1.Certifica
 // Check returns nil when csr is a kubelet serving request from a node of
 // the spec, for that node's name and address only, with server usages.
 func Check(csr *certv1.CertificateSigningRequest, hosts []spec.Host) error {
-	node, ok := strings.CutPrefix(csr.Spec.Username, "system:node:")
-	if !ok || !slices.Contains(csr.Spec.Groups, "system:nodes") {
+	node, ok := strings.CutPrefix(csr.Spec.Username, nodeUserPrefix)
+	if !ok || !slices.Contains(csr.Spec.Groups, nodesGroup) {
 		return fmt.Errorf("requested by %q, not a node", csr.Spec.Username)
 	}
 	idx := slices.IndexFunc(hosts, func(h spec.Host) bool { return h.Name == node })
 	if idx < 0 {
 		return fmt.Errorf("node %q is not a host of the spec", node)
 	}
-	if err := checkUsages(csr.Spec.Usages); err != nil {
+	if err := checkUsages(csr.Spec.Usages, certv1.UsageServerAuth); err != nil {
 		return err
 	}
 	req, err := parse(csr.Spec.Request)
@@ -96,15 +110,17 @@ func Check(csr *certv1.CertificateSigningRequest, hosts []spec.Host) error {
 	return checkRequest(req, hosts[idx])
 }
 
-func checkUsages(usages []certv1.KeyUsage) error {
-	allowed := []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageKeyEncipherment, certv1.UsageServerAuth}
+// checkUsages allows the key usages and the one extended usage (server
+// or client auth) that a kubelet certificate of that kind needs.
+func checkUsages(usages []certv1.KeyUsage, ext certv1.KeyUsage) error {
+	allowed := []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageKeyEncipherment, ext}
 	for _, u := range usages {
 		if !slices.Contains(allowed, u) {
-			return fmt.Errorf("usage %q is not allowed for a serving certificate", u)
+			return fmt.Errorf("usage %q is not allowed for a %s certificate", u, ext)
 		}
 	}
-	if !slices.Contains(usages, certv1.UsageServerAuth) {
-		return fmt.Errorf("usage %q is missing", certv1.UsageServerAuth)
+	if !slices.Contains(usages, ext) {
+		return fmt.Errorf("usage %q is missing", ext)
 	}
 	return nil
 }
@@ -125,8 +141,8 @@ func parse(b []byte) (*x509.CertificateRequest, error) {
 }
 
 func checkRequest(req *x509.CertificateRequest, h spec.Host) error {
-	if req.Subject.CommonName != "system:node:"+h.Name || !slices.Equal(req.Subject.Organization, []string{"system:nodes"}) {
-		return fmt.Errorf("subject %q is not system:node:%s in system:nodes", req.Subject.String(), h.Name)
+	if err := checkSubject(req, h.Name); err != nil {
+		return err
 	}
 	if len(req.EmailAddresses) > 0 || len(req.URIs) > 0 {
 		return fmt.Errorf("email or URI names are not allowed")
@@ -143,6 +159,15 @@ func checkRequest(req *x509.CertificateRequest, h spec.Host) error {
 		if !ip.Equal(net.ParseIP(h.Address)) {
 			return fmt.Errorf("IP address %s is not node %s's address %s", ip, h.Name, h.Address)
 		}
+	}
+	return nil
+}
+
+// checkSubject requires the subject of a node's certificate: common name
+// system:node:<node>, organization system:nodes and nothing else.
+func checkSubject(req *x509.CertificateRequest, node string) error {
+	if req.Subject.CommonName != nodeUserPrefix+node || !slices.Equal(req.Subject.Organization, []string{nodesGroup}) {
+		return fmt.Errorf("subject %q is not %s%s in %s", req.Subject.String(), nodeUserPrefix, node, nodesGroup)
 	}
 	return nil
 }

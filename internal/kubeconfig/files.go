@@ -10,7 +10,6 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/spec"
-	"kubeup.dev/kubeup/internal/state"
 )
 
 // BootstrapUser is the user of the kubelet's bootstrap kubeconfig.
@@ -20,7 +19,7 @@ const BootstrapUser = "kubelet-bootstrap"
 type hostConf struct {
 	path         string
 	user         string // auth info name
-	cert         string // the PKI client certificate; empty: bootstrap token
+	cert         string // the PKI client certificate
 	local        bool   // talks to its own host's API server
 	controlPlane bool   // only on control-plane hosts
 }
@@ -36,21 +35,21 @@ func hostConfs() []hostConf {
 			local: true, controlPlane: true},
 		{path: layout.KubeProxyConf, user: "system:kube-proxy", cert: pki.KubeProxy},
 		{path: layout.FlannelConf, user: "system:kube-flannel", cert: pki.Flanneld},
-		{path: layout.BootstrapKubeletConf, user: BootstrapUser},
 	}
 }
 
 // FilesFor returns the kubeconfig files host h receives, all 0600, sorted
-// by path: bootstrap-kubelet.conf, kube-proxy.conf and flanneld.conf on
-// every host, plus admin.conf, controller-manager.conf and scheduler.conf
-// on control-plane hosts.
-func FilesFor(c *spec.Cluster, h spec.Host, st *pki.Store, sec *state.Secrets) ([]hostfile.File, error) {
+// by path: kube-proxy.conf and flanneld.conf on every host, plus
+// admin.conf, controller-manager.conf and scheduler.conf on control-plane
+// hosts. The kubelet's bootstrap kubeconfig is not among them: apply
+// writes it (see Bootstrap) only while a node joins.
+func FilesFor(c *spec.Cluster, h spec.Host, st *pki.Store) ([]hostfile.File, error) {
 	var out []hostfile.File
 	for _, hc := range hostConfs() {
 		if hc.controlPlane && !h.HasRole(spec.RoleControlPlane) {
 			continue
 		}
-		b, err := hc.build(c, st, sec)
+		b, err := hc.build(c, st)
 		if err != nil {
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
@@ -60,8 +59,8 @@ func FilesFor(c *spec.Cluster, h spec.Host, st *pki.Store, sec *state.Secrets) (
 	return out, nil
 }
 
-func (hc hostConf) build(c *spec.Cluster, st *pki.Store, sec *state.Secrets) ([]byte, error) {
-	auth, err := hc.auth(st, sec)
+func (hc hostConf) build(c *spec.Cluster, st *pki.Store) ([]byte, error) {
+	auth, err := certAuth(st, hc.cert)
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +72,13 @@ func (hc hostConf) build(c *spec.Cluster, st *pki.Store, sec *state.Secrets) ([]
 		user: hc.user, auth: auth, context: hc.user + "@" + c.Metadata.Name}.write()
 }
 
-func (hc hostConf) auth(st *pki.Store, sec *state.Secrets) (*api.AuthInfo, error) {
-	if hc.cert != "" {
-		return certAuth(st, hc.cert)
+// Bootstrap is the kubelet's bootstrap kubeconfig for one join: the API
+// server endpoint, the cluster CA and the node's own bootstrap token
+// (a secret: write it 0600 and remove it once the node has joined).
+func Bootstrap(c *spec.Cluster, caPEM []byte, token string) ([]byte, error) {
+	if token == "" {
+		return nil, errors.New("bootstrap kubeconfig: no token")
 	}
-	if sec == nil || sec.BootstrapTokenID == "" || sec.BootstrapTokenSecret == "" {
-		return nil, errors.New("bootstrap-kubelet.conf needs the bootstrap token: load the cluster secrets (state.LoadOrCreateSecrets) first")
-	}
-	return &api.AuthInfo{Token: sec.BootstrapToken()}, nil
+	return kubeconfig{cluster: c.Metadata.Name, server: c.Spec.APIServerURL(), caPEM: caPEM,
+		user: BootstrapUser, auth: &api.AuthInfo{Token: token}, context: BootstrapUser + "@" + c.Metadata.Name}.write()
 }

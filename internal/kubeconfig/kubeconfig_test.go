@@ -18,7 +18,6 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/spec"
-	"kubeup.dev/kubeup/internal/state"
 )
 
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -39,9 +38,6 @@ func testCluster() *spec.Cluster {
 	return c
 }
 
-var testSecrets = &state.Secrets{BootstrapTokenID: "abcdef", BootstrapTokenSecret: "0123456789abcdef",
-	EncryptionKey: "unused"}
-
 func testStore(t *testing.T, c *spec.Cluster) *pki.Store {
 	t.Helper()
 	st, _, err := pki.Ensure(t.TempDir(), c, testNow, rand.Reader)
@@ -54,7 +50,7 @@ func testStore(t *testing.T, c *spec.Cluster) *pki.Store {
 func hostFiles(t *testing.T, c *spec.Cluster, st *pki.Store, name string) map[string]hostfile.File {
 	t.Helper()
 	h, _ := c.Spec.Host(name)
-	files, err := FilesFor(c, h, st, testSecrets)
+	files, err := FilesFor(c, h, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +68,7 @@ func TestWhichHostsGetWhichFiles(t *testing.T) {
 	t.Parallel()
 	c := testCluster()
 	st := testStore(t, c)
-	node := []string{layout.BootstrapKubeletConf, layout.FlannelConf, layout.KubeProxyConf}
+	node := []string{layout.FlannelConf, layout.KubeProxyConf}
 	want := map[string][]string{
 		"w1":  node,
 		"cp1": append(slices.Clone(node), layout.AdminConf, layout.ControllerManagerConf, layout.SchedulerConf),
@@ -121,8 +117,11 @@ func TestBootstrapKubeconfig(t *testing.T) {
 	t.Parallel()
 	c := testCluster()
 	st := testStore(t, c)
-	f := hostFiles(t, c, st, "w1")[layout.BootstrapKubeletConf]
-	auth := loadAndCheck(t, f.Content, st, "https://lb.example.com:8443", BootstrapUser, BootstrapUser+"@demo")
+	b, err := Bootstrap(c, st.CACert(), "abcdef.0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := loadAndCheck(t, b, st, "https://lb.example.com:8443", BootstrapUser, BootstrapUser+"@demo")
 	if auth.Token != "abcdef.0123456789abcdef" {
 		t.Errorf("token %q", auth.Token)
 	}
@@ -150,15 +149,11 @@ func TestAdmin(t *testing.T) {
 	}
 }
 
-func TestMissingBootstrapToken(t *testing.T) {
+func TestBootstrapNeedsAToken(t *testing.T) {
 	t.Parallel()
 	c := testCluster()
-	st := testStore(t, c)
-	for _, sec := range []*state.Secrets{nil, {}} {
-		_, err := FilesFor(c, c.Spec.Hosts[1], st, sec)
-		if err == nil || !strings.Contains(err.Error(), "bootstrap token") {
-			t.Errorf("secrets %v: err %v, want one about the bootstrap token", sec, err)
-		}
+	if _, err := Bootstrap(c, testStore(t, c).CACert(), ""); err == nil || !strings.Contains(err.Error(), "no token") {
+		t.Errorf("err %v, want one about the missing token", err)
 	}
 }
 

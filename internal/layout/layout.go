@@ -61,6 +61,9 @@ const (
 	FlannelConf           = KubernetesDir + "/flanneld.conf"
 	BootstrapKubeletConf  = KubernetesDir + "/bootstrap-kubelet.conf"
 	KubeletConf           = KubernetesDir + "/kubelet.conf"
+	// KubeletClientCert is the kubelet's current client certificate and
+	// key (a link the kubelet keeps pointing at its newest pair).
+	KubeletClientCert = KubeletPKIDir + "/kubelet-client-current.pem"
 )
 
 // Configuration files.

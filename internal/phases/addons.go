@@ -18,7 +18,7 @@ import (
 // clusterAddons are applied once the API server is ready: bootstrap
 // objects and RBAC before any kubelet joins.
 func clusterAddons() []string {
-	return []string{bootstrap.TokenAddon, bootstrap.ClusterInfoAddon, bootstrap.ConfigAddon,
+	return []string{bootstrap.ClusterInfoAddon, bootstrap.ConfigAddon,
 		render.AddonBootstrapRBAC, render.AddonKubeletAPIRBAC, render.AddonFlannelRBAC}
 }
 

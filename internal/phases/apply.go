@@ -28,6 +28,7 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "etcd/wait", Hosts: (*Run).etcdHosts, Run: waitEtcd},
 		{Name: "control-plane", Hosts: (*Run).controlPlaneHosts, Run: startControlPlane, Concurrency: 1},
 		{Name: "addons/bootstrap", Hosts: (*Run).firstControlPlane, Run: addons(clusterAddons())},
+		{Name: "bootstrap/retire", Run: retireBootstrapObjects},
 		{Name: "kubelet", Hosts: all, Run: startKubelet},
 		{Name: "network", Hosts: all, Run: startNetwork},
 		{Name: "nodes/approve", Run: approveNodes},

@@ -31,6 +31,9 @@ func AdminKubeconfigPath(stateDir string) string { return filepath.Join(stateDir
 // Client returns a clientset for the cluster as its admin, from this
 // machine through the API server endpoint.
 func (r *Run) Client() (kubernetes.Interface, error) {
+	if r.Clientset != nil {
+		return r.Clientset, nil
+	}
 	b, err := kubeconfig.Admin(r.Cluster, r.Plan.PKI)
 	if err != nil {
 		return nil, err

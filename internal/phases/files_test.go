@@ -122,7 +122,7 @@ func TestFilesDryRunSummarisesEachChange(t *testing.T) {
 func TestUnitDepsFollowReferences(t *testing.T) {
 	r, _ := testRun(t)
 	deps := r.unitDeps("node2", "kubelet")
-	for _, want := range []string{layout.Unit("kubelet"), layout.KubeletConfig, layout.CACert, layout.BootstrapKubeletConf, layout.Binary("kubelet")} {
+	for _, want := range []string{layout.Unit("kubelet"), layout.KubeletConfig, layout.CACert, layout.Binary("kubelet")} {
 		if !slices.Contains(deps, want) {
 			t.Errorf("kubelet deps lack %s: %v", want, deps)
 		}

@@ -6,11 +6,6 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 )
 
-// startKubelet starts kubelet, which joins through TLS bootstrapping.
-func startKubelet(ctx context.Context, r *Run, s *phase.Step) error {
-	return ensureUnits(ctx, r, s, "kubelet")
-}
-
 // startNetwork starts kube-proxy and flanneld on every node.
 func startNetwork(ctx context.Context, r *Run, s *phase.Step) error {
 	return ensureUnits(ctx, r, s, "kube-proxy", "flanneld")

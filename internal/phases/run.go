@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
@@ -41,6 +43,9 @@ type Run struct {
 	Waits Waits
 	// SkipSmoke leaves the pod smoke tests out of validation.
 	SkipSmoke bool
+	// Clientset talks to the cluster; nil makes one from the admin
+	// kubeconfig (unit tests set a fake).
+	Clientset kubernetes.Interface
 	// Converged says the last apply validated the cluster: a run that
 	// then changes nothing skips the smoke tests (health is still checked).
 	Converged bool

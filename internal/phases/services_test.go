@@ -24,12 +24,16 @@ func unitRun(t *testing.T, state string, stale bool) (*host.Fake, string, error)
 	f.On(`systemctl is-active`, host.Reply{Stdout: "kubelet " + state + " stamp=" + have + "\n"})
 	f.On(`^systemctl enable -q kubelet`, host.Reply{})
 	runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "kubelet", Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} },
-		Run: startKubelet})
+		Run: ensureKubelet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = runner.Run(context.Background(), r)
 	return f, stamp, err
+}
+
+func ensureKubelet(ctx context.Context, r *Run, s *phase.Step) error {
+	return ensureUnits(ctx, r, s, "kubelet")
 }
 
 func lastCommand(f *host.Fake) string {
@@ -88,7 +92,7 @@ func TestUnitFailureShowsJournal(t *testing.T) {
 	f.On(`^systemctl enable -q kubelet`, host.Reply{Code: 1, Stderr: "Job for kubelet.service failed"})
 	f.On(`^journalctl -u kubelet`, host.Reply{Stdout: "E1123 failed to load kubelet config file\n"})
 	runner, _ := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "kubelet",
-		Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} }, Run: startKubelet})
+		Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} }, Run: ensureKubelet})
 	_, err := runner.Run(context.Background(), r)
 	for _, want := range []string{"phase kubelet", "node2", "start kubelet", "failed to load kubelet config file"} {
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -43,9 +43,9 @@ func ForCluster(stateDir string, c *spec.Cluster, now time.Time, rnd io.Reader) 
 	}
 	hosts, err := Build(c,
 		func(h spec.Host) ([]hostfile.File, error) { return store.FilesFor(h), nil },
-		func(h spec.Host) ([]hostfile.File, error) { return kubeconfig.FilesFor(c, h, store, sec) },
+		func(h spec.Host) ([]hostfile.File, error) { return kubeconfig.FilesFor(c, h, store) },
 		func(h spec.Host) ([]hostfile.File, error) { return render.HostFiles(c, h, sec) },
-		func(h spec.Host) ([]hostfile.File, error) { return bootstrap.Files(c, h, sec, store.CACert()) },
+		func(h spec.Host) ([]hostfile.File, error) { return bootstrap.Files(c, h, store.CACert()) },
 		func(spec.Host) ([]hostfile.File, error) { return []hostfile.File{clusterMark(c)}, nil },
 	)
 	if err != nil {

@@ -16,15 +16,14 @@ const (
 )
 
 // bootstrapRBAC lets bootstrap-token holders request node client
-// certificates and has the controller manager approve them automatically,
-// and renewals by nodes of their own client certificates. Kubelet serving
-// certificates are not auto-approved here: apply approves those after
-// checking the names they ask for.
+// certificates, and has the controller manager approve renewals by nodes
+// of their own client certificates. A bootstrap token's request is not
+// approved automatically: apply approves it only for the node the token
+// was made for (package csrapprove). Kubelet serving certificates are
+// approved by apply too, after checking the names they ask for.
 func bootstrapRBAC(*input) ([]any, error) {
 	return []any{
 		groupBinding("kubeup:kubelet-bootstrap", "system:node-bootstrapper", bootstrappersGroup),
-		groupBinding("kubeup:node-autoapprove-bootstrap",
-			"system:certificates.k8s.io:certificatesigningrequests:nodeclient", bootstrappersGroup),
 		groupBinding("kubeup:node-autoapprove-certificate-rotation",
 			"system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", nodesGroup),
 	}, nil

@@ -26,6 +26,7 @@ const (
 	DefaultAPIServerPort        = 6443
 	DefaultCertValidity         = 365 * 24 * time.Hour
 	DefaultCAValidity           = 10 * 365 * 24 * time.Hour
+	DefaultBootstrapTokenTTL    = time.Hour
 )
 
 // roleAliases maps kube-up's role letters to kubeup roles.
@@ -69,6 +70,9 @@ func SetDefaults(c *Cluster) {
 		s.Kubelet.MaxPods = DefaultMaxPods
 	}
 	setString(&s.Kubelet.CgroupDriver, DefaultCgroupDriver)
+	if s.Kubelet.BootstrapTokenTTL.Duration == 0 {
+		s.Kubelet.BootstrapTokenTTL.Duration = DefaultBootstrapTokenTTL
+	}
 	for i := range s.Hosts {
 		defaultHost(&s.Hosts[i])
 	}
@@ -108,6 +112,8 @@ func zeroHint(owner reflect.Type, field string) string {
 			DefaultNodeCIDRMaskSize, DefaultNodeCIDRMaskSizeIPv6)
 	case "Kubelet.maxPods":
 		return fmt.Sprintf("use 1 to %d, or leave maxPods out for the default %d", maxMaxPods, DefaultMaxPods)
+	case "Kubelet.bootstrapTokenTTL":
+		return "use 1m to 24h, or leave bootstrapTokenTTL out for the default " + shortDuration(DefaultBootstrapTokenTTL)
 	case "PKI.certificateValidity":
 		return "use at least 1h, or leave certificateValidity out for the default " + shortDuration(DefaultCertValidity)
 	case "PKI.caValidity":

@@ -139,6 +139,10 @@ type ExternalEtcd struct {
 type Kubelet struct {
 	MaxPods      int32  `yaml:"maxPods" json:"maxPods"`
 	CgroupDriver string `yaml:"cgroupDriver" json:"cgroupDriver"`
+	// BootstrapTokenTTL is how long the bootstrap token apply makes for a
+	// joining node stays valid if the join fails half way (default 1h);
+	// apply deletes it as soon as the node holds its client certificate.
+	BootstrapTokenTTL Duration `yaml:"bootstrapTokenTTL" json:"bootstrapTokenTTL"`
 }
 
 // PKI configures certificate generation.

@@ -394,6 +394,11 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "maxPods too many", doc: threeDoc("  kubelet: {maxPods: 1001}\n"), path: "spec.kubelet.maxPods", msg: "1001 is out of range"},
 		{name: "maxPods too big for int32", doc: threeDoc("  kubelet: {maxPods: 3000000000}\n"), path: "spec.kubelet.maxPods", msg: `"3000000000" is not a whole number`},
 		{name: "maxPods a word", doc: threeDoc("  kubelet: {maxPods: many}\n"), path: "spec.kubelet.maxPods", msg: `"many" is not a whole number`},
+		{name: "bootstrap token TTL 0s", doc: threeDoc("  kubelet: {bootstrapTokenTTL: 0s}\n"), path: "spec.kubelet.bootstrapTokenTTL", msg: `"0s" makes no sense here: use 1m to 24h, or leave bootstrapTokenTTL out for the default 1h`},
+		{name: "bootstrap token TTL too short", doc: threeDoc("  kubelet: {bootstrapTokenTTL: 30s}\n"), path: "spec.kubelet.bootstrapTokenTTL", msg: "30s is out of range: use 1m to 24h (the default is 1h)"},
+		{name: "bootstrap token TTL too long", doc: threeDoc("  kubelet: {bootstrapTokenTTL: 168h}\n"), path: "spec.kubelet.bootstrapTokenTTL", msg: "168h is out of range"},
+		{name: "bootstrap token TTL negative", doc: threeDoc("  kubelet: {bootstrapTokenTTL: -1h}\n"), path: "spec.kubelet.bootstrapTokenTTL", msg: "-1h is out of range"},
+		{name: "bootstrap token TTL a number", doc: threeDoc("  kubelet: {bootstrapTokenTTL: 60}\n"), path: "spec.kubelet.bootstrapTokenTTL", msg: `"60" is not a duration`},
 		{name: "kubelet unknown field", doc: threeDoc("  kubelet: {maxpods: 10}\n"), path: "spec.kubelet.maxpods", msg: `did you mean "maxPods"?`},
 
 		// PKI.

@@ -23,6 +23,9 @@ func (v *validator) kubelet(s *Spec) {
 	if mp := s.Kubelet.MaxPods; mp < 1 || mp > maxMaxPods {
 		v.errorf(pathField(p, "maxPods"), "%d is out of range: use 1 to %d (the default is %d)", mp, maxMaxPods, DefaultMaxPods)
 	}
+	if ttl := s.Kubelet.BootstrapTokenTTL.Duration; ttl < time.Minute || ttl > 24*time.Hour {
+		v.errorf(pathField(p, "bootstrapTokenTTL"), "%s is out of range: use 1m to 24h (the default is %s)", shortDuration(ttl), shortDuration(DefaultBootstrapTokenTTL))
+	}
 }
 
 // pki checks the key algorithm and certificate lifetimes.

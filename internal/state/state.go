@@ -1,6 +1,6 @@
 // Package state manages a cluster's local state directory
 // (.kubeup/<cluster>/ beside the spec): its location and the generated
-// secrets (bootstrap token, encryption key), kept 0600.
+// secrets (the encryption key), kept 0600.
 package state
 
 import (
@@ -28,18 +28,24 @@ func PKIDir(dir string) string { return filepath.Join(dir, "pki") }
 
 // Secrets are generated once per cluster and reused on every run.
 type Secrets struct {
-	// BootstrapTokenID and BootstrapTokenSecret form the kubelet TLS
-	// bootstrap token "<id>.<secret>" ([a-z0-9]{6}.[a-z0-9]{16}).
-	BootstrapTokenID     string `yaml:"bootstrapTokenID"`
-	BootstrapTokenSecret string `yaml:"bootstrapTokenSecret"`
+	// BootstrapTokenID and BootstrapTokenSecret are the cluster-wide,
+	// never-expiring bootstrap token older kubeup versions made; read only
+	// so that apply can delete its Secret from the cluster (nodes now join
+	// with tokens of their own that expire and are deleted once used).
+	BootstrapTokenID     string `yaml:"bootstrapTokenID,omitempty"`
+	BootstrapTokenSecret string `yaml:"bootstrapTokenSecret,omitempty"`
 	// EncryptionKey is the base64 of 32 random bytes for aescbc/secretbox
 	// encryption of Secrets at rest.
 	EncryptionKey string `yaml:"encryptionKey"`
 }
 
-// BootstrapToken returns "<id>.<secret>".
-func (s *Secrets) BootstrapToken() string {
-	return s.BootstrapTokenID + "." + s.BootstrapTokenSecret
+// Values are the secret strings, for redaction.
+func (s *Secrets) Values() []string {
+	out := []string{s.EncryptionKey}
+	if s.BootstrapTokenID != "" {
+		out = append(out, s.BootstrapTokenID+"."+s.BootstrapTokenSecret, s.BootstrapTokenSecret)
+	}
+	return out
 }
 
 const secretsFile = "secrets.yaml"
@@ -54,7 +60,7 @@ func LoadOrCreateSecrets(dir string, r io.Reader) (*Secrets, error) {
 		if err := yaml.Unmarshal(b, &s); err != nil {
 			return nil, fmt.Errorf("read %s: %w (restore it from a control-plane host's %s)", p, err, "/var/lib/kubeup")
 		}
-		if s.BootstrapTokenID == "" || s.BootstrapTokenSecret == "" || s.EncryptionKey == "" {
+		if s.EncryptionKey == "" {
 			return nil, fmt.Errorf("%s is incomplete: restore it from backup or a control-plane host", p)
 		}
 		return &s, nil
@@ -80,36 +86,9 @@ func newSecrets(r io.Reader) (*Secrets, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	id, err := randomToken(r, 6)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := randomToken(r, 16)
-	if err != nil {
-		return nil, err
-	}
 	key := make([]byte, 32)
 	if _, err := io.ReadFull(r, key); err != nil {
 		return nil, fmt.Errorf("generate encryption key: %w", err)
 	}
-	return &Secrets{BootstrapTokenID: id, BootstrapTokenSecret: secret,
-		EncryptionKey: base64.StdEncoding.EncodeToString(key)}, nil
-}
-
-const tokenChars = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-// randomToken returns n characters from [a-z0-9] without modulo bias.
-func randomToken(r io.Reader, n int) (string, error) {
-	out := make([]byte, 0, n)
-	buf := make([]byte, 1)
-	for len(out) < n {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", fmt.Errorf("generate token: %w", err)
-		}
-		if int(buf[0]) >= 256-(256%len(tokenChars)) {
-			continue
-		}
-		out = append(out, tokenChars[int(buf[0])%len(tokenChars)])
-	}
-	return string(out), nil
+	return &Secrets{EncryptionKey: base64.StdEncoding.EncodeToString(key)}, nil
 }

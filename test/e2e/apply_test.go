@@ -46,6 +46,7 @@ func TestApplyOnSandbox(t *testing.T) {
 		t.Fatalf("outside kubectl sees %d Ready nodes, want 3:\n%s", ready, nodes.out)
 	}
 	checkHostAccessPods(t, kubectl, kubeconfig, dir, name)
+	checkBootstrapCredentials(t, kubeconfig, name, 3)
 	conformanceKit()
 	checkConformanceSubset(t, kubeup, dir, specPath)
 
@@ -332,6 +333,7 @@ func checkNewWorker(t *testing.T, kubeup, kubectl, kubeconfig, dir, specPath, sa
 	if nodes.out != "True" {
 		t.Errorf("new worker %s is not Ready: %q", newNode, nodes.out)
 	}
+	checkNoBootstrapLeft(t, kubeconfig, sandbox, 4)
 }
 
 type hostChanges struct {
