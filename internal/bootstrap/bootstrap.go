@@ -87,7 +87,7 @@ func clusterInfoObjects(c *spec.Cluster, caPEM []byte) ([]byte, error) {
 // specConfigMap records the spec (which holds no secrets: key paths only)
 // in kube-system/kubeup-config so that the cluster says how it was made.
 func specConfigMap(c *spec.Cluster) ([]byte, error) {
-	b, err := spec.Marshal(c)
+	b, err := spec.Marshal(spec.Redacted(c))
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func printFetchPlan(w io.Writer, fo fetch.Options) error {
 		}
 		bins := f.Binaries()
 		sort.Strings(bins)
-		fmt.Fprintf(w, "%s\n  checksum: %s\n  binaries: %v\n", f.URL, sum, bins)
+		fmt.Fprintf(w, "%s\n  checksum: %s\n  binaries: %v\n", spec.RedactURL(f.URL), spec.RedactURL(sum), bins)
 	}
 	return nil
 }

@@ -220,6 +220,8 @@ func TestValidateRefusesBadInputs(t *testing.T) {
 		{"unclosed quote", strings.Replace(twoHosts, "address: 10.0.0.2", `address: "10.0.0.2`, 1), `invalid YAML: line 7: the value opened with " is not closed on its line`},
 		{"null host", strings.Replace(twoHosts, "    - {name: n2", "    - null\n    - {name: n2", 1), "error: spec.hosts[1]: line 7: an empty list item"},
 		{"port 0", strings.Replace(twoHosts, "roles: [i]}", "roles: [i], ssh: {port: 0}}", 1), `error: spec.hosts[1].ssh.port: line 7: "0" makes no sense here: use a port from 1 to 65535, or leave port out for the default 22`},
+		{"empty string", twoHosts + "  network: {dnsDomain: \"\"}\n", `error: spec.network.dnsDomain: line 8: "" makes no sense here: write a value, or leave dnsDomain out for the default cluster.local`},
+		{"mirror password", twoHosts + "  artifacts: {source: release, mirrors: {etcd: \"ftp://u:hunter22@m/etcd\"}}\n", `error: spec.artifacts.mirrors[etcd]: "ftp://REDACTED@m/etcd" is not an http(s) URL`},
 		{"multicast", strings.Replace(twoHosts, "10.0.0.2", "224.0.0.2", 1), "error: spec.hosts[1].address: 224.0.0.2 is a multicast address"},
 		{"loopback", strings.Replace(twoHosts, "10.0.0.2", "127.0.0.1", 1), "error: spec.hosts[1].address: 127.0.0.1 names this machine only"},
 		{"IPv4-mapped duplicate", strings.Replace(twoHosts, "10.0.0.2", `"::ffff:10.0.0.1"`, 1), `error: spec.hosts[1].address: address "10.0.0.1" is also used by spec.hosts[0]`},

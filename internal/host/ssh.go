@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,8 +52,9 @@ type DialOptions struct {
 	// .ssh/id_ed25519, id_ecdsa and id_rsa (default os.UserHomeDir).
 	HomeDir string
 	// SSHConfigPath is an OpenSSH client configuration (~/.ssh/config)
-	// whose Host entries give User, Port, IdentityFile and ProxyJump where
-	// the spec leaves them out; empty reads none.
+	// whose Host and Match entries (and the files it includes) give User,
+	// Port, IdentityFile and ProxyJump where the spec leaves them out, and
+	// HostName, the address dialled for a host's address; empty reads none.
 	SSHConfigPath string
 	// SudoPassword asks for the sudo password of user on host, once for
 	// all hosts without ssh.sudoPasswordFile (on a terminal); nil means
@@ -75,9 +77,10 @@ type Dialer struct {
 	mu    sync.Mutex
 	jumps map[string]*jumpConn
 
-	cfgOnce sync.Once
-	cfg     *sshConfig
-	cfgErr  error
+	cfgOnce   sync.Once
+	cfg       *sshConfig
+	cfgErr    error
+	localUser string // for Match localuser
 
 	pwMu     sync.Mutex
 	password []byte // the password asked on the terminal, kept in memory only
@@ -155,7 +158,7 @@ func (d *Dialer) Dial(ctx context.Context, h spec.Host) (Host, error) {
 // target resolves how to reach h as OpenSSH would: what the spec says,
 // else what ~/.ssh/config says for its address, else the defaults.
 func (d *Dialer) target(h spec.Host) (target, error) {
-	cfg, err := d.hostConfig(h.Address)
+	cfg, err := d.hostConfig(h.Address, sshMatchEnv{user: h.SSH.User, defaultUser: spec.DefaultSSHUser})
 	if err != nil {
 		return target{}, fmt.Errorf("host %s: %w", h.Name, err)
 	}
@@ -165,15 +168,16 @@ func (d *Dialer) target(h spec.Host) (target, error) {
 	if strings.EqualFold(jump, "none") {
 		jump = ""
 	}
+	addr := cfg.hostName(h.Address) // a Host alias's HostName
 	t := target{
-		host: h.Name, user: user, addr: net.JoinHostPort(h.Address, strconv.Itoa(port)),
+		host: h.Name, user: user, addr: net.JoinHostPort(addr, strconv.Itoa(port)),
 		keyPath: d.expand(h.SSH.KeyPath), proxyJump: jump,
 		knownHosts: d.expand(cmp.Or(h.SSH.KnownHostsPath, d.opts.KnownHostsPath)),
 		sudoPwFile: d.expand(h.SSH.SudoPasswordFile),
 	}
 	if t.keyPath == "" {
 		for _, f := range append(cfg.IdentityFiles, defaultIdentities()...) {
-			t.identities = append(t.identities, expandIdentity(f, d.home(), h.Address, user))
+			t.identities = append(t.identities, expandIdentity(f, d.home(), addr, user))
 		}
 	}
 	return t, nil
@@ -188,17 +192,30 @@ func defaultIdentities() []string {
 func firstNonEmpty(ss ...string) string { return cmp.Or(ss...) }
 
 // hostConfig returns the ~/.ssh/config settings for a host name, reading
-// the file on first use.
-func (d *Dialer) hostConfig(host string) (sshHostConfig, error) {
-	d.cfgOnce.Do(func() { d.cfg, d.cfgErr = loadSSHConfig(d.opts.SSHConfigPath) })
+// the file (and those it includes) on first use.
+func (d *Dialer) hostConfig(host string, env sshMatchEnv) (sshHostConfig, error) {
+	d.cfgOnce.Do(func() {
+		d.cfg, d.cfgErr = loadSSHConfig(d.opts.SSHConfigPath, d.home())
+		d.localUser = localUser()
+	})
 	if d.cfgErr != nil {
 		return sshHostConfig{}, d.cfgErr
 	}
-	hc, err := d.cfg.lookup(host)
+	env.localUser = d.localUser
+	hc, err := d.cfg.lookup(host, env)
 	if err != nil {
-		return sshHostConfig{}, fmt.Errorf("ssh config %s: %w: fix that line", d.opts.SSHConfigPath, err)
+		return sshHostConfig{}, fmt.Errorf("%w: fix that line", err)
 	}
 	return hc, nil
+}
+
+// localUser is the name of the user running kubeup (Match localuser), or
+// "" when it cannot be told.
+func localUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }
 
 // connect dials t directly or through h's bastion (recording it in t)

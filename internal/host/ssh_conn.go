@@ -157,7 +157,7 @@ func (d *Dialer) bastionTarget(h spec.Host, t target, s string) (target, error) 
 	if (hasUser && user == "") || host == "" || strings.ContainsAny(host, "@/ ") {
 		return target{}, fmt.Errorf("host %s: proxyJump %q: %q is not [user@]host[:port]: fix ssh.proxyJump or ProxyJump in ~/.ssh/config", h.Name, t.proxyJump, s)
 	}
-	cfg, err := d.hostConfig(host)
+	cfg, err := d.hostConfig(host, sshMatchEnv{user: user, defaultUser: t.user})
 	if err != nil {
 		return target{}, fmt.Errorf("host %s: %w", h.Name, err)
 	}
@@ -165,7 +165,7 @@ func (d *Dialer) bastionTarget(h spec.Host, t target, s string) (target, error) 
 		port = strconv.Itoa(cmp.Or(cfg.Port, spec.DefaultSSHPort))
 	}
 	return target{
-		host: h.Name, user: firstNonEmpty(user, cfg.User, t.user), addr: net.JoinHostPort(host, port), bastion: true,
+		host: h.Name, user: firstNonEmpty(user, cfg.User, t.user), addr: net.JoinHostPort(cfg.hostName(host), port), bastion: true,
 		keyPath: t.keyPath, identities: t.identities, knownHosts: t.knownHosts,
 	}, nil
 }

@@ -98,11 +98,13 @@ func setString(p *string, def string) {
 	}
 }
 
-// zeroHint says what to write instead of an explicit zero in the numeric
-// field named field (as YAML names it) of struct type owner, for each
-// field that SetDefaults fills when it is zero; it returns "" for every
-// other field. An omitted field takes its default; a zero written out is
-// refused rather than replaced silently.
+// zeroHint says what to write instead of an explicit zero in the field
+// named field (as YAML names it) of struct type owner, for each field that
+// takes a default when it is zero: a number, a duration, or a string
+// written out as "" (SetDefaults fills it, or the ssh fields that
+// ~/.ssh/config and kubeup's defaults give); it returns "" for every other
+// field. An omitted field takes its default; a zero written out is refused
+// rather than replaced silently.
 func zeroHint(owner reflect.Type, field string) string {
 	switch owner.Name() + "." + field {
 	case "SSH.port":
@@ -118,6 +120,39 @@ func zeroHint(owner reflect.Type, field string) string {
 		return "use at least 1h, or leave certificateValidity out for the default " + shortDuration(DefaultCertValidity)
 	case "PKI.caValidity":
 		return "use at least 1h, or leave caValidity out for the default " + shortDuration(DefaultCAValidity)
+	}
+	return stringZeroHint(owner.Name() + "." + field)
+}
+
+// stringZeroHint is zeroHint for the string fields with a default, named
+// Type.field.
+func stringZeroHint(field string) string {
+	defaults := map[string]string{
+		"Spec.kubernetesVersion": DefaultKubernetesVersion,
+		"Network.podCIDR":        DefaultPodCIDR,
+		"Network.serviceCIDR":    DefaultServiceCIDR,
+		"Network.dnsDomain":      DefaultDNSDomain,
+		"Network.plugin":         DefaultPlugin,
+		"Flannel.backend":        DefaultFlannelBackend,
+		"Kubelet.cgroupDriver":   DefaultCgroupDriver,
+		"PKI.keyAlgorithm":       DefaultKeyAlgorithm,
+		"Artifacts.source":       DefaultArtifactSource,
+	}
+	_, name, _ := strings.Cut(field, ".")
+	if def, ok := defaults[field]; ok {
+		return fmt.Sprintf("write a value, or leave %s out for the default %s", name, def)
+	}
+	switch field {
+	case "SSH.user":
+		return "write a user name, or leave user out for ~/.ssh/config's User, else " + DefaultSSHUser
+	case "SSH.keyPath":
+		return "name a private key file, or leave keyPath out for ssh-agent's keys and ~/.ssh/config's IdentityFile, else ~/.ssh/id_ed25519, id_ecdsa and id_rsa"
+	case "SSH.proxyJump":
+		return "leave proxyJump out to connect directly (or through ~/.ssh/config's ProxyJump), or write none to connect directly whatever ~/.ssh/config says"
+	case "SSH.sudoPasswordFile":
+		return "name a file (mode 0600) holding the sudo password, or leave sudoPasswordFile out to be asked once on the terminal"
+	case "SSH.knownHostsPath":
+		return "name a known_hosts file, or leave knownHostsPath out for the state directory's known_hosts"
 	}
 	return ""
 }

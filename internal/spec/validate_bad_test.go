@@ -87,6 +87,9 @@ func TestBadSpecDocumentsStartFromValidOnes(t *testing.T) {
 		"solo loopback":    hostsDoc("", "{name: n1, address: 127.0.0.1, roles: [ai]}"),
 		"solo localhost":   hostsDoc("  controlPlane: {endpoint: \"localhost:6443\"}\n", "{name: n1, address: localhost, roles: [ai]}"),
 		"omitted numbers":  threeDoc("  kubelet: {maxPods: null}\n  pki: {caValidity: null}\n"),
+		"omitted strings":  threeDoc("  kubernetesVersion:\n  network: {podCIDR: ~, plugin: null, flannel: {backend: null}}\n  artifacts: {source: null}\n"),
+		"null ssh fields":  hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {user: null, keyPath: ~, proxyJump: null}}"),
+		"empty endpoint":   threeDoc("  controlPlane: {endpoint: \"\"}\n"),
 		"null port":        hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {port: null}}"),
 		"quoted #":         threeDoc("  controlPlane: {apiServerExtraArgs: {v: \"2 # not a comment\"}}\n"),
 		"quotes in values": threeDoc("  controlPlane:\n    apiServerExtraArgs:\n      v: 'it''s \"2\"'\n"),
@@ -431,6 +434,26 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "mirror big", doc: threeDoc("  artifacts: {source: release, mirrors: {etcd: " + big + "}}\n"), path: "spec.artifacts.mirrors[etcd]", msg: "(1048576 bytes)\" is not an http(s) URL"},
 		{name: "mirrors ignored", doc: threeDoc("  artifacts: {mirrors: {etcd: \"https://m/etcd\"}}\n"), path: "spec.artifacts.mirrors", msg: "ignored because source is build", warn: true},
 
+		// Explicit empty strings: an omitted field takes its default, "" is refused.
+		{name: "version empty", doc: threeDoc("  kubernetesVersion: \"\"\n"), path: "spec.kubernetesVersion", msg: `line 9: "" makes no sense here: write a value, or leave kubernetesVersion out for the default v1.34.4`},
+		{name: "version empty in single quotes", doc: threeDoc("  kubernetesVersion: ''\n"), path: "spec.kubernetesVersion", msg: `"" makes no sense here`},
+		{name: "pod CIDR empty", doc: threeDoc("  network: {podCIDR: \"\"}\n"), path: "spec.network.podCIDR", msg: `line 9: "" makes no sense here: write a value, or leave podCIDR out for the default 10.244.0.0/16`},
+		{name: "service CIDR empty", doc: threeDoc("  network: {serviceCIDR: \"\"}\n"), path: "spec.network.serviceCIDR", msg: "leave serviceCIDR out for the default 10.96.0.0/12"},
+		{name: "DNS domain empty", doc: threeDoc("  network: {dnsDomain: \"\"}\n"), path: "spec.network.dnsDomain", msg: "leave dnsDomain out for the default cluster.local"},
+		{name: "plugin empty", doc: threeDoc("  network: {plugin: \"\"}\n"), path: "spec.network.plugin", msg: "leave plugin out for the default flannel"},
+		{name: "flannel backend empty", doc: threeDoc("  network: {flannel: {backend: \"\"}}\n"), path: "spec.network.flannel.backend", msg: "leave backend out for the default vxlan"},
+		{name: "flannel backend empty in a block", doc: threeDoc("  network:\n    flannel:\n      backend: ''\n"), path: "spec.network.flannel.backend", msg: `line 11: "" makes no sense here`},
+		{name: "cgroup driver empty", doc: threeDoc("  kubelet: {cgroupDriver: \"\"}\n"), path: "spec.kubelet.cgroupDriver", msg: "leave cgroupDriver out for the default systemd"},
+		{name: "key algorithm empty", doc: threeDoc("  pki: {keyAlgorithm: \"\"}\n"), path: "spec.pki.keyAlgorithm", msg: "leave keyAlgorithm out for the default ecdsa"},
+		{name: "artifact source empty", doc: threeDoc("  artifacts: {source: \"\"}\n"), path: "spec.artifacts.source", msg: "leave source out for the default build"},
+		{name: "SSH user empty", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {user: \"\"}}"), path: "spec.hosts[0].ssh.user", msg: `line 6: "" makes no sense here: write a user name, or leave user out for ~/.ssh/config's User, else root`},
+		{name: "SSH user empty on the second host", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai]}", "{name: n2, address: 10.0.0.2, roles: [i], ssh: {user: ''}}"), path: "spec.hosts[1].ssh.user", msg: `line 7: "" makes no sense here`},
+		{name: "SSH key path empty", doc: keyDoc(`""`), path: "spec.hosts[1].ssh.keyPath", msg: "leave keyPath out for ssh-agent's keys and ~/.ssh/config's IdentityFile, else ~/.ssh/id_ed25519, id_ecdsa and id_rsa"},
+		{name: "SSH proxy jump empty", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {proxyJump: \"\"}}"), path: "spec.hosts[0].ssh.proxyJump", msg: "or write none to connect directly whatever ~/.ssh/config says"},
+		{name: "SSH sudo password file empty", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {sudoPasswordFile: \"\"}}"), path: "spec.hosts[0].ssh.sudoPasswordFile", msg: "leave sudoPasswordFile out to be asked once on the terminal"},
+		{name: "SSH known hosts empty", doc: hostsDoc("", "{name: n1, address: 10.0.0.1, roles: [ai], ssh: {knownHostsPath: \"\"}}"), path: "spec.hosts[0].ssh.knownHostsPath", msg: "leave knownHostsPath out for the state directory's known_hosts"},
+		{name: "empty strings in a block host", doc: badHead + "  hosts:\n    - name: n1\n      address: 10.0.0.1\n      roles: [ai]\n      ssh:\n        user: \"\"\n", path: "spec.hosts[0].ssh.user", msg: `line 10: "" makes no sense here`},
+
 		// Sandbox.
 		{name: "sandbox nameserver", doc: threeDoc("  sandbox: {nameservers: [1.1.1.1, dns.google]}\n"), path: "spec.sandbox.nameservers[1]", msg: `"dns.google" is not an IP address`},
 		{name: "sandbox null nameserver", doc: threeDoc("  sandbox: {nameservers: [null]}\n"), path: "spec.sandbox.nameservers[0]", msg: "an empty list item"},
@@ -470,6 +493,32 @@ func TestBadSpecDocuments(t *testing.T) {
 
 // firstBytes returns at most the first n bytes of s.
 func firstBytes(s string, n int) string { return s[:min(n, len(s))] }
+
+// TestZeroHintCoversEveryDefaultedString: every string field that
+// SetDefaults fills, and every ssh field (filled from ~/.ssh/config and
+// kubeup's defaults when left out), refuses an explicit "".
+func TestZeroHintCoversEveryDefaultedString(t *testing.T) {
+	c := &Cluster{Spec: Spec{Hosts: []Host{{}}}}
+	SetDefaults(c)
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		rt := v.Type()
+		for _, f := range yamlFields(rt) {
+			fv, p := v.Field(f.index), pathField(path, f.name)
+			switch {
+			case fv.Kind() == reflect.String && (fv.String() != "" || rt == reflect.TypeFor[SSH]()):
+				if zeroHint(rt, f.name) == "" {
+					t.Errorf("%s is a string that takes a default when left out: give it a zeroHint", p)
+				}
+			case fv.Kind() == reflect.Struct:
+				walk(fv, p)
+			case fv.Kind() == reflect.Slice && fv.Len() > 0 && fv.Index(0).Kind() == reflect.Struct:
+				walk(fv.Index(0), pathIndex(p, 0))
+			}
+		}
+	}
+	walk(reflect.ValueOf(c).Elem(), "")
+}
 
 func TestZeroHintCoversEveryDefaultedNumber(t *testing.T) {
 	var walk func(t reflect.Type, path string)

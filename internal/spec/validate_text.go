@@ -14,8 +14,10 @@ import (
 const maxShown = 256
 
 // clip returns s, or its first maxShown bytes (whole runes) followed by
-// "..." and its length when it is longer.
+// "..." and its length when it is longer; the userinfo of a URL in it is
+// redacted first (see RedactURL), so that no message repeats a password.
 func clip(s string) string {
+	s = RedactURL(s)
 	if len(s) <= maxShown {
 		return s
 	}

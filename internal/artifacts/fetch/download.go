@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 // downloader fetches URLs with retries, backoff and HTTP Range resumption.
@@ -118,40 +120,53 @@ func (d *downloader) attempt(ctx context.Context, url, part string, offset int64
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			copyErr = cause
 		}
-		return n, fmt.Errorf("download %s: %w", url, copyErr)
+		return n, fmt.Errorf("download %s: %w", spec.RedactURL(url), copyErr)
 	}
 	return n, nil
 }
 
 // do sends a GET for url, from offset when it is not zero, and sorts the
-// status into success, a transient error and a permanent one.
+// status into success, a transient error and a permanent one. Its errors
+// show url without the user and password a mirror URL may hold.
 func (d *downloader) do(ctx context.Context, url string, offset int64) (*http.Response, error) {
+	shown := spec.RedactURL(url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, permanentError{fmt.Errorf("download %s: %w", url, err)}
+		return nil, permanentError{fmt.Errorf("download %s: %w", shown, hideURL(err, shown))}
 	}
 	req.Header.Set("User-Agent", d.userAgent)
 	if offset > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 	}
 	resp, err := d.client.Do(req)
+	err = hideURL(err, shown)
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-		return nil, permanentError{fmt.Errorf("download %s: %w: check the network and DNS, or use a mirror (--mirror SOURCE=URL)", url, err)}
+		return nil, permanentError{fmt.Errorf("download %s: %w: check the network and DNS, or use a mirror (--mirror SOURCE=URL)", shown, err)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", url, err)
+		return nil, fmt.Errorf("download %s: %w", shown, err)
 	}
 	switch c := resp.StatusCode; {
 	case c == http.StatusOK, c == http.StatusPartialContent, c == http.StatusRequestedRangeNotSatisfiable:
 		return resp, nil
 	case c == http.StatusRequestTimeout, c == http.StatusTooManyRequests, c >= 500:
 		resp.Body.Close()
-		return nil, fmt.Errorf("download %s: server said %s", url, resp.Status)
+		return nil, fmt.Errorf("download %s: server said %s", shown, resp.Status)
 	default:
 		resp.Body.Close()
-		return nil, permanentError{fmt.Errorf("download %s: server said %s: check the version and the mirror for this source", url, resp.Status)}
+		return nil, permanentError{fmt.Errorf("download %s: server said %s: check the version and the mirror for this source", shown, resp.Status)}
 	}
+}
+
+// hideURL makes the URL that a net/url or net/http error repeats shown:
+// net/http hides a URL's password but not its user (or a token written in
+// its place), and a URL that does not parse is repeated whole.
+func hideURL(err error, shown string) error {
+	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+		ue.URL = shown
+	}
+	return err
 }
 
 // restartError says the server cannot resume the part: start again at 0.
@@ -323,15 +338,16 @@ func (d *downloader) getOnce(ctx context.Context, url string, limit int64) ([]by
 		return nil, err
 	}
 	defer resp.Body.Close()
+	shown := spec.RedactURL(url)
 	if resp.StatusCode != http.StatusOK {
-		return nil, permanentError{fmt.Errorf("download %s: server said %s", url, resp.Status)}
+		return nil, permanentError{fmt.Errorf("download %s: server said %s", shown, resp.Status)}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", url, err)
+		return nil, fmt.Errorf("download %s: %w", shown, err)
 	}
 	if int64(len(b)) > limit {
-		return nil, permanentError{fmt.Errorf("download %s: larger than %d bytes, not a checksum file", url, limit)}
+		return nil, permanentError{fmt.Errorf("download %s: larger than %d bytes, not a checksum file", shown, limit)}
 	}
 	return b, nil
 }

@@ -22,6 +22,7 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 // Options says what to fetch and how.
@@ -216,7 +217,7 @@ func (f *fetcher) checksum(ctx context.Context, file File) (sum, from string, er
 	}
 	sum, err = parseSums(b, file.Name)
 	if err != nil {
-		return "", "", fmt.Errorf("%s: %w", file.SumURL, err)
+		return "", "", fmt.Errorf("%s: %w", spec.RedactURL(file.SumURL), err)
 	}
 	return sum, file.SumURL, nil
 }
@@ -296,7 +297,7 @@ type ChecksumError struct {
 
 func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("%s: checksum mismatch: got sha256 %s, want %s (from %s); the download from %s was deleted, nothing was cached: "+
-		"run again, and if it persists check the %s source (--mirror %s=URL)", e.File, e.Got, e.Want, e.From, e.URL, e.Source, e.Source)
+		"run again, and if it persists check the %s source (--mirror %s=URL)", e.File, e.Got, e.Want, spec.RedactURL(e.From), spec.RedactURL(e.URL), e.Source, e.Source)
 }
 
 // writeManifest merges arts into the cache's manifest.json, holding the

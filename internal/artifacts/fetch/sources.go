@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -49,7 +50,7 @@ func Bases(mirrors map[string]string) (map[string]string, error) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("mirror %s=%q: not an http(s) URL: use for example %s=https://mirror.example.com/path", name, raw, name)
+			return nil, fmt.Errorf("mirror %s=%q: not an http(s) URL: use for example %s=https://mirror.example.com/path", name, spec.RedactURL(raw), name)
 		}
 		bases[name] = strings.TrimRight(raw, "/")
 	}
@@ -60,7 +61,7 @@ func Bases(mirrors map[string]string) (map[string]string, error) {
 func ParseMirror(s string) (name, base string, err error) {
 	name, base, ok := strings.Cut(s, "=")
 	if !ok || name == "" || base == "" {
-		return "", "", fmt.Errorf("mirror %q: want NAME=URL, for example kubernetes=https://mirror.example.com/release", s)
+		return "", "", fmt.Errorf("mirror %q: want NAME=URL, for example kubernetes=https://mirror.example.com/release", spec.RedactURL(s))
 	}
 	return name, base, nil
 }
