@@ -14,7 +14,7 @@ func TestConfigAddonHoldsNoURLCredentials(t *testing.T) {
 	c := testCluster(t)
 	c.Spec.Artifacts.Source = "release"
 	c.Spec.Artifacts.Mirrors = map[string]string{"kubernetes": "https://ci:hunter22@mirror.example.com/release"}
-	files, err := Files(c, c.Spec.Hosts[0], testSecrets, []byte(testCA))
+	files, err := Files(c, c.Spec.Hosts[0], []byte(testCA))
 	if err != nil {
 		t.Fatal(err)
 	}
