@@ -19,6 +19,7 @@ import (
 	"kubeup.dev/kubeup/internal/csrapprove"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/kubeconfig"
+	"kubeup.dev/kubeup/internal/noderole"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/verify"
@@ -110,13 +111,8 @@ func hostsWithoutServingCert(ctx context.Context, cs kubernetes.Interface, hosts
 	return missing, nil
 }
 
-const (
-	controlPlaneRole = "node-role.kubernetes.io/control-plane"
-	workerRole       = "node-role.kubernetes.io/worker"
-)
-
-// markNodes labels control-plane and worker nodes and taints control-plane
-// nodes that are not also workers, patching only what is missing.
+// markNodes labels every node with its roles and taints the nodes that
+// are not workers (package noderole), patching only what is missing.
 func markNodes(ctx context.Context, r *Run, s *phase.Step) error {
 	if s.DryRun() {
 		return nil
@@ -139,14 +135,11 @@ func markNode(ctx context.Context, cs kubernetes.Interface, s *phase.Step, h spe
 		return fmt.Errorf("node %s: %w", h.Name, err)
 	}
 	labels := map[string]string{}
-	for _, l := range roleLabels(h) {
+	for _, l := range noderole.Labels(h) {
 		if _, ok := n.Labels[l]; !ok {
 			labels[l] = ""
 		}
 	}
-	taint := corev1.Taint{Key: controlPlaneRole, Effect: corev1.TaintEffectNoSchedule}
-	needTaint := h.HasRole(spec.RoleControlPlane) && !h.HasRole(spec.RoleWorker) &&
-		!slices.ContainsFunc(n.Spec.Taints, func(t corev1.Taint) bool { return t.MatchTaint(&taint) })
 	if len(labels) > 0 {
 		err := s.Wet(fmt.Sprintf("label node %s %v", h.Name, keys(labels)), func(host.Host) error {
 			return patchNode(ctx, cs, h.Name, map[string]any{"metadata": map[string]any{"labels": labels}})
@@ -155,25 +148,33 @@ func markNode(ctx context.Context, cs kubernetes.Interface, s *phase.Step, h spe
 			return err
 		}
 	}
-	if !needTaint {
+	missing := missingTaints(n.Spec.Taints, noderole.Taints(h))
+	if len(missing) == 0 {
 		return nil
 	}
-	return s.Wet("taint node "+h.Name+" "+controlPlaneRole+":NoSchedule", func(host.Host) error {
-		n.Spec.Taints = append(n.Spec.Taints, taint)
-		_, err := cs.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
-		return err
+	return s.Wet(fmt.Sprintf("taint node %s %s", h.Name, taintList(missing)), func(host.Host) error {
+		taints := append(slices.Clone(n.Spec.Taints), missing...)
+		return patchNode(ctx, cs, h.Name, map[string]any{"spec": map[string]any{"taints": taints}})
 	})
 }
 
-func roleLabels(h spec.Host) []string {
-	var out []string
-	if h.HasRole(spec.RoleControlPlane) {
-		out = append(out, controlPlaneRole)
-	}
-	if h.HasRole(spec.RoleWorker) {
-		out = append(out, workerRole)
+// missingTaints are those of want that have is without.
+func missingTaints(have, want []corev1.Taint) []corev1.Taint {
+	var out []corev1.Taint
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(t corev1.Taint) bool { return t.MatchTaint(&w) }) {
+			out = append(out, w)
+		}
 	}
 	return out
+}
+
+func taintList(ts []corev1.Taint) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Key + ":" + string(t.Effect)
+	}
+	return strings.Join(out, ", ")
 }
 
 func keys(m map[string]string) []string {

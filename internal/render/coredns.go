@@ -7,6 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"kubeup.dev/kubeup/internal/noderole"
 )
 
 // CoreDNS object names (kubeadm's, so that tools expecting them work).
@@ -122,7 +124,7 @@ func coreDNSPodSpec(in *input) corev1.PodSpec {
 		NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
 		Tolerations: []corev1.Toleration{
 			{Key: "CriticalAddonsOnly", Operator: corev1.TolerationOpExists},
-			{Key: controlPlaneTaint, Effect: corev1.TaintEffectNoSchedule},
+			{Key: noderole.ControlPlane, Effect: corev1.TaintEffectNoSchedule},
 		},
 		Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
 			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{

@@ -12,7 +12,7 @@ import (
 )
 
 // variants are the spec files under testdata/specs.
-var variants = []string{"basic", "sandbox", "ha", "external"}
+var variants = []string{"basic", "sandbox", "ha", "external", "etcdonly"}
 
 // testSecrets are fixed so that golden files are stable.
 func testSecrets() *state.Secrets {

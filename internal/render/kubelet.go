@@ -1,19 +1,15 @@
 package render
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
-	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/noderole"
 )
 
 // containerdEndpoint is containerd's CRI socket.
 const containerdEndpoint = "unix:///run/containerd/containerd.sock"
-
-// controlPlaneTaint keeps ordinary pods off control-plane-only hosts.
-const controlPlaneTaint = "node-role.kubernetes.io/control-plane"
 
 // kubeletFiles renders kubelet's unit and KubeletConfiguration, plus its
 // resolv.conf in the sandbox.
@@ -77,11 +73,10 @@ func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 		RotateCertificates:       true,
 		ServerTLSBootstrap:       true,
 	}
-	if in.h.HasRole(spec.RoleControlPlane) && !in.h.HasRole(spec.RoleWorker) {
-		// Registered tainted, so that no pod lands on a control plane before
-		// apply labels and taints it (kubeadm does the same).
-		c.RegisterWithTaints = []corev1.Taint{{Key: controlPlaneTaint, Effect: corev1.TaintEffectNoSchedule}}
-	}
+	// Registered tainted, so that no pod lands on a control plane or an
+	// etcd-only host before apply labels and taints it (kubeadm does the
+	// same for control planes).
+	c.RegisterWithTaints = noderole.Taints(in.h)
 	if in.minor >= 35 {
 		// Kubernetes 1.35 makes kubelet refuse cgroup v1 hosts unless this is
 		// false. Many supported hosts (these VMs among them) still run cgroup

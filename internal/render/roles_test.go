@@ -97,20 +97,30 @@ func TestExternalEtcdFlags(t *testing.T) {
 	}
 }
 
-// TestControlPlaneOnlyHostsRegisterTainted: a control plane that is not a
-// worker registers with the NoSchedule taint; every other host without.
-func TestControlPlaneOnlyHostsRegisterTainted(t *testing.T) {
+// TestNonWorkersRegisterTainted: a control plane that is not a worker
+// registers with the control-plane NoSchedule taint, an etcd-only host
+// with the etcd one; workers without.
+func TestNonWorkersRegisterTainted(t *testing.T) {
 	for _, v := range variants {
 		c := loadSpec(t, v)
 		for host, files := range renderHosts(t, v) {
 			h, _ := c.Spec.Host(host)
-			want := h.HasRole(spec.RoleControlPlane) && !h.HasRole(spec.RoleWorker)
+			want := ""
+			switch {
+			case h.HasRole(spec.RoleWorker):
+			case h.HasRole(spec.RoleControlPlane):
+				want = "node-role.kubernetes.io/control-plane"
+			case h.HasRole(spec.RoleEtcd):
+				want = "node-role.kubernetes.io/etcd"
+			}
 			var k kubeletv1beta1.KubeletConfiguration
 			decodeStrict(t, fileAt(t, files, layout.KubeletConfig).Content, &k)
-			got := len(k.RegisterWithTaints) == 1 && k.RegisterWithTaints[0].Key == controlPlaneTaint &&
-				k.RegisterWithTaints[0].Effect == corev1.TaintEffectNoSchedule
-			if got != want || (!want && len(k.RegisterWithTaints) > 0) {
-				t.Errorf("%s/%s: registerWithTaints %v, want the control-plane taint: %v", v, host, k.RegisterWithTaints, want)
+			got := ""
+			if len(k.RegisterWithTaints) == 1 && k.RegisterWithTaints[0].Effect == corev1.TaintEffectNoSchedule {
+				got = k.RegisterWithTaints[0].Key
+			}
+			if got != want || (want == "" && len(k.RegisterWithTaints) > 0) {
+				t.Errorf("%s/%s: registerWithTaints %v, want %q", v, host, k.RegisterWithTaints, want)
 			}
 		}
 	}
