@@ -35,6 +35,7 @@ type resetOptions struct {
 	acceptHostKeys bool
 	sshTimeout     time.Duration
 	drainTimeout   time.Duration
+	force          bool
 	// isTerminal reports whether the confirmation can be asked on in.
 	isTerminal func(in io.Reader) bool
 }
@@ -44,10 +45,13 @@ func newResetCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset -f FILE",
 		Short: "Remove everything kubeup put on the hosts: services, containers, files, interfaces, iptables rules",
-		Long: "Reset stops and disables the units kubeup installed, removes containerd's k8s.io containers\n" +
-			"and the images kubeup imported, unmounts the kubelet's volumes, deletes the CNI interfaces,\n" +
-			"the pod routes and the iptables chains KUBE-* and FLANNEL-*, and removes every file, binary\n" +
-			"and data directory kubeup wrote, on every host in parallel. A second reset changes nothing.\n" +
+		Long: "Reset removes what kubeup recorded it installed on each host (" + phases.InstallRecordPath + ", written by apply):\n" +
+			"it stops and disables kubeup's units, removes the kubelet's pod containers and the images kubeup imported,\n" +
+			"unmounts the kubelet's volumes, deletes the CNI interfaces, flannel's routes and the iptables chains KUBE-*\n" +
+			"and FLANNEL-*, and removes the files, binaries and data directories kubeup wrote, on every host in parallel.\n" +
+			"Other containers, routes, files and directories stay. A second reset changes nothing.\n" +
+			"A host that carries no mark of this cluster but holds Kubernetes is refused (exit 4) unless --force;\n" +
+			"then reset prints what it removes there, and keeps /var/lib/etcd.\n" +
 			"With --host it resets only those workers, draining and deleting their Nodes first.\n" +
 			"The CA and certificates in the state directory are kept, so a later apply keeps the same CA.",
 		Example: "  kubeup reset -f cluster.yaml --dry-run\n  kubeup reset -f cluster.yaml --yes\n  kubeup reset -f cluster.yaml --host node3",
@@ -64,6 +68,7 @@ func newResetCmd(app *App) *cobra.Command {
 	f.BoolVar(&o.acceptHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (a changed key always fails)")
 	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer before reset fails")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", phases.DefaultDrainTimeout, "how long --host waits for the Node's pods to be evicted")
+	f.BoolVar(&o.force, "force", false, "also reset hosts that carry no mark of this cluster but hold Kubernetes: only what kubeup installs is removed, and the list is printed first")
 	return cmd
 }
 
@@ -163,7 +168,7 @@ func plannedPaths(c *spec.Cluster) ([]plan.HostFiles, error) {
 
 func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel []string, logFile *os.File) error {
 	sink := progressSink(app, o.output)
-	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout})
+	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout, Force: o.force})
 	jr, _, err := openJournal(app.Err, r.StateDir, "reset")
 	if err != nil {
 		return err
@@ -175,6 +180,9 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 	}
 	rep, runErr := runner.Run(ctx, r)
 	reportRun(app, r, rep, jr, o.output, logFile)
+	if errors.Is(runErr, phases.ErrNotMarked) {
+		return &ExitError{Code: ExitPreflight, Err: fmt.Errorf("%w\nnothing was changed on any host", runErr)}
+	}
 	if runErr != nil {
 		return fmt.Errorf("%w\nreset again once fixed: it resumes where it stopped", runErr)
 	}

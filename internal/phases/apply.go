@@ -18,6 +18,7 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "connect", Run: connect},
 		{Name: "facts", Hosts: all, Run: gatherFacts},
 		{Name: "preflight", Hosts: all, Run: runPreflight},
+		{Name: "record", Hosts: all, Run: recordInstall},
 		{Name: "os", Hosts: all, Run: setupOS},
 		{Name: "distribute", Hosts: all, Run: distribute},
 		{Name: "containerd/backup", Hosts: all, Run: BackupContainerdConfig},

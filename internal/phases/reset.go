@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -38,18 +37,26 @@ type ResetOptions struct {
 	DrainTimeout time.Duration
 	// Client returns the clientset the drain uses; nil means (*Run).Client.
 	Client func(*Run) (kubernetes.Interface, error)
+	// Force resets hosts that carry no mark of the cluster but hold
+	// Kubernetes: only what kubeup installs is removed there.
+	Force bool
 }
 
-// Reset returns the phases of kubeup reset. Each host phase probes the
-// host in one round trip and changes only what it finds, through Wet, so a
-// dry run lists every change, a second reset changes nothing and a host
-// that never had kubeup is left as it is. Resetting only some hosts (which
-// must be workers) drains and deletes their Nodes first; resetting the
-// whole cluster removes the local admin kubeconfig at the end and keeps the
-// PKI in the state directory.
+// Reset returns the phases of kubeup reset. Phase inspect first decides,
+// on every host, what reset may remove there: what the host's install
+// record names (or kubeup's fixed list for a host applied before records
+// were kept), and refuses a host that carries no mark of the cluster but
+// holds Kubernetes unless ResetOptions.Force. Each later host phase probes
+// the host in one round trip and changes only what it finds of that,
+// through Wet, so a dry run lists every change, a second reset changes
+// nothing and a host that never had kubeup is left as it is. Every step
+// tolerates what vanishes under it (a mount, a container, a link).
+// Resetting only some hosts (which must be workers) drains and deletes
+// their Nodes first; resetting the whole cluster removes the local admin
+// kubeconfig at the end and keeps the PKI in the state directory.
 func Reset(o ResetOptions) []phase.Phase[*Run] {
 	all := o.hosts
-	ps := []phase.Phase[*Run]{{Name: "connect", Run: o.connect}}
+	ps := []phase.Phase[*Run]{{Name: "connect", Run: o.connect}, {Name: "inspect", Hosts: all, Run: o.inspect}}
 	if len(o.Hosts) > 0 {
 		ps = append(ps, phase.Phase[*Run]{Name: "drain", Run: o.drain})
 	}
@@ -207,8 +214,8 @@ func resetUnits() []string {
 }
 
 // unitProbe prints which of kubeup's units have a unit file in
-// /etc/systemd/system, the state of each ("unit ID=...", a bare "unit"
-// between units), then the cluster the host belongs to.
+// /etc/systemd/system and the state of each ("unit ID=...", a bare
+// "unit" between units).
 func unitProbe() string {
 	var files, ids []string
 	for _, u := range resetUnits() {
@@ -216,8 +223,7 @@ func unitProbe() string {
 		ids = append(ids, host.Quote(u+".service"))
 	}
 	return fmt.Sprintf(`for f in %s; do [ -e "$f" ] && echo "file $f"; done
-systemctl show -p Id,ActiveState,UnitFileState,FragmentPath %s 2>/dev/null | sed 's/^/unit /'
-[ -f %[3]s ] && echo "mark $(head -n1 %[3]s)"; true`, strings.Join(files, " "), strings.Join(ids, " "), layout.ClusterMark)
+systemctl show -p Id,ActiveState,UnitFileState,FragmentPath %s 2>/dev/null | sed 's/^/unit /'; true`, strings.Join(files, " "), strings.Join(ids, " "))
 }
 
 // resetUnit is what systemctl show says about one unit.
@@ -256,18 +262,19 @@ func parseUnits(lines [][]string) []resetUnit {
 	return out
 }
 
-// resetServices stops and disables kubeup's units and removes their unit
-// files. It first refuses a host that belongs to another cluster.
+// resetServices stops and disables the units kubeup installed on the
+// host and removes their unit files.
 func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 	got, err := probeHost(ctx, s.Host(), unitProbe())
 	if err != nil {
 		return err
 	}
-	if err := checkMark(r.Cluster.Metadata.Name, got["mark"]); err != nil {
-		return err
-	}
+	t := r.resetTargetOf(s.HostName())
 	var stop, files []string
 	for _, u := range parseUnits(got["unit"]) {
+		if !t.runs(u.name) {
+			continue
+		}
 		hasFile := probeHas(got, "file", layout.Unit(u.name))
 		if !hasFile && u.fragment != layout.Unit(u.name) {
 			continue // not kubeup's unit (or no unit at all)
@@ -299,143 +306,6 @@ func stopUnitsCmd(units []string) string {
 	return fmt.Sprintf(`systemctl disable -q %[1]s || exit 1
 systemctl stop --no-block %[1]s; systemctl kill -s SIGKILL %[1]s 2>/dev/null
 systemctl stop %[1]s; rc=$?; systemctl reset-failed %[1]s 2>/dev/null; exit $rc`, quoteWords(units))
-}
-
-// checkMark refuses a host whose cluster mark names another cluster.
-func checkMark(cluster string, marks [][]string) error {
-	for _, m := range marks {
-		if len(m) > 0 && m[0] != cluster {
-			return fmt.Errorf("the host belongs to cluster %s (%s), not %s: reset it with that cluster's spec, or remove %s if it is really this cluster's",
-				m[0], layout.ClusterMark, cluster, layout.ClusterMark)
-		}
-	}
-	return nil
-}
-
-// resetPaths lists what reset removes on host h: every planned file but
-// containerd's configuration (phase containerd restores that), the
-// installed binaries and the directories kubeup and its components
-// fill. Paths inside another listed path are left out.
-func resetPaths(r *Run, h spec.Host) []string {
-	set := map[string]bool{}
-	for _, f := range r.hostFiles(h.Name).Files {
-		if f.Path != layout.ContainerdConfig {
-			set[f.Path] = true
-		}
-	}
-	for _, b := range binariesFor(r.Cluster, h) {
-		set[installPath(b)] = true
-	}
-	for _, u := range resetUnits() {
-		set[layout.Unit(u)] = true
-	}
-	for _, p := range resetDirs() {
-		set[p] = true
-	}
-	if h.HasRole(spec.RoleEtcd) && r.Cluster.Spec.Etcd.External == nil {
-		set[layout.EtcdDataDir] = true
-	}
-	return outermost(set)
-}
-
-// resetDirs are the directories and files kubeup or the components it
-// runs create on every host, besides the planned files.
-func resetDirs() []string {
-	return []string{
-		layout.KubernetesDir, layout.KubeletDir, layout.KubeProxyDir, layout.KubeupDir,
-		layout.FlannelDir, layout.FlannelRunDir, layout.FlannelCNIConfig, path.Join(layout.CNIBinDir, "flannel"),
-		layout.ModulesLoadConfig, layout.SysctlConfig,
-		"/var/lib/cni", "/var/log/kubernetes", "/var/log/pods", "/var/log/containers", "/usr/libexec/kubernetes",
-	}
-}
-
-// outermost returns the sorted paths of set that are not inside another.
-func outermost(set map[string]bool) []string {
-	var out []string
-	for p := range set {
-		inside := false
-		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
-			if set[d] {
-				inside = true
-				break
-			}
-		}
-		if !inside {
-			out = append(out, p)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// resetEmptyDirs are removed after the files when nothing else is left in
-// them: apply creates them on hosts that had none. The CNI configuration
-// directory stays: containerd's CRI plugin creates it whenever it starts.
-func resetEmptyDirs() []string {
-	return []string{layout.CNIBinDir, path.Dir(layout.CNIBinDir)}
-}
-
-// kubeletCgroupRoot is the sandbox kubelet's own cgroup root on host name.
-func kubeletCgroupRoot(name string) string { return "kubeup-" + name }
-
-// filesProbe prints every path of paths that exists, and in a sandbox the
-// host's kubelet cgroup roots.
-func filesProbe(r *Run, name string, paths []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `for p in %s; do if [ -e "$p" ] || [ -L "$p" ]; then echo "path $p"; fi; done`, quoteWords(paths))
-	if sandboxCgroupRoot(r) {
-		fmt.Fprintf(&b, "\nfor d in /sys/fs/cgroup/*/%[1]s /sys/fs/cgroup/%[1]s; do [ -d \"$d\" ] && echo \"cgroup $d\"; done", kubeletCgroupRoot(name))
-	}
-	return b.String() + "; true"
-}
-
-func sandboxCgroupRoot(r *Run) bool {
-	sb := r.Cluster.Spec.Sandbox
-	return sb != nil && sb.PerNodeCgroupRoot && r.Cluster.Spec.Kubelet.CgroupDriver == "cgroupfs"
-}
-
-// resetFiles removes every file, binary and data directory kubeup wrote,
-// then the CNI directories apply created if they are left empty, and in a
-// sandbox the kubelet's cgroup root.
-func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
-	paths := resetPaths(r, r.specHost(s.HostName()))
-	got, err := probeHost(ctx, s.Host(), filesProbe(r, s.HostName(), paths))
-	if err != nil {
-		return err
-	}
-	var present []string
-	for _, f := range got["path"] {
-		present = append(present, f[0])
-	}
-	if len(present) > 0 {
-		if err := wetExec(ctx, s, "remove "+strings.Join(present, ", "), removePathsCmd(present)); err != nil {
-			return err
-		}
-	}
-	if len(got["cgroup"]) == 0 {
-		return nil
-	}
-	return wetExec(ctx, s, fmt.Sprintf("remove cgroup root /%s (sandbox)", kubeletCgroupRoot(s.HostName())), cgroupCmd(got["cgroup"]))
-}
-
-// removePathsCmd removes paths, refusing any that still has a mount inside
-// (rm would delete the mounted data), then the empty CNI directories.
-func removePathsCmd(paths []string) string {
-	q := quoteWords(paths)
-	return fmt.Sprintf(`for p in %s; do if awk -v p="$p/" 'index($2, p) == 1 { found = 1 } END { exit !found }' /proc/mounts; then echo "$p has mounts inside: unmount them (kubeup reset unmounts those under %s) and run reset again" >&2; exit 1; fi; done
-rm -rf --one-file-system -- %s || exit 1
-rmdir %s 2>/dev/null; true`, q, layout.KubeletDir, q, quoteWords(resetEmptyDirs()))
-}
-
-// cgroupCmd removes cgroup directories bottom-up, retrying while the
-// killed containers' processes go away.
-func cgroupCmd(dirs [][]string) string {
-	var ds []string
-	for _, d := range dirs {
-		ds = append(ds, d[0])
-	}
-	return fmt.Sprintf(`for i in 1 2 3 4 5 6 7 8 9 10; do ok=1; for d in %s; do [ -d "$d" ] || continue; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || ok=0; done; [ $ok = 1 ] && exit 0; sleep 1; done
-echo "cgroups are still in use: find the processes with cat $(find %s -name cgroup.procs)" >&2; exit 1`, quoteWords(ds), quoteWords(ds))
 }
 
 // removeKubeconfig removes the local admin kubeconfig after a reset of

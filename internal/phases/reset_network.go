@@ -27,8 +27,11 @@ for n in /run/netns/cni-*; do [ -e "$n" ] && echo "netns $n"; done; true`, reset
 
 // resetMounts unmounts everything under /var/lib/kubelet (deepest first),
 // the pods' network namespaces and the CRI sandboxes' shared memory, then
-// removes the namespace files.
+// removes the namespace files, on a host whose kubelet is kubeup's.
 func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
+	if !r.resetTargetOf(s.HostName()).pods() {
+		return nil
+	}
 	got, err := probeHost(ctx, s.Host(), mountsProbe())
 	if err != nil {
 		return err
@@ -48,11 +51,12 @@ func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
 }
 
 // unmountPodsCmd unmounts the mounts reset removes, deepest first (lazily
-// when busy), then removes the pod network namespace files (and their
-// directory when that leaves it empty).
+// when busy; one that vanished meanwhile is fine), then removes the pod
+// network namespace files (and their directory when that leaves it
+// empty).
 func unmountPodsCmd() string {
-	return fmt.Sprintf(`awk '{ print $2 }' /proc/mounts | grep -E '%s' | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" || exit 1; done || exit 1
-rm -f /run/netns/cni-*; rmdir /run/netns 2>/dev/null; true`, resetMountRE)
+	return fmt.Sprintf(`awk '{ print $2 }' /proc/mounts | grep -E '%s' | sort -r | while read -r m; do %s; done || exit 1
+rm -f /run/netns/cni-*; rmdir /run/netns 2>/dev/null; true`, resetMountRE, tolerantUmount("$m"))
 }
 
 // resetLinks are the interfaces flannel and the bridge CNI plugin create.
@@ -61,8 +65,9 @@ func resetLinks() []string {
 }
 
 // networkProbe prints the CNI interfaces, the veths on cni0, the routes
-// into the pod network through other devices (host-gw), and the iptables
-// chains KUBE-* and FLANNEL-* of every table.
+// into the pod network through other devices (flannel's host-gw routes,
+// and any the host has of its own), and the iptables chains KUBE-* and
+// FLANNEL-* of every table.
 func networkProbe(podCIDRs []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `for l in %s; do [ -e "/sys/class/net/$l" ] && echo "link $l"; done
@@ -100,10 +105,14 @@ func (r *Run) podCIDRs() []string {
 	return out
 }
 
-// resetNetwork deletes the CNI interfaces and veths, the routes into the
-// pod network, and the iptables chains KUBE-* and FLANNEL-* with the rules
-// that jump to them, for iptables and ip6tables.
+// resetNetwork deletes, on a host whose pod network is kubeup's, the CNI
+// interfaces and veths, flannel's routes into the pod network, and the
+// iptables chains KUBE-* and FLANNEL-* with the rules that jump to them,
+// for iptables and ip6tables.
 func resetNetwork(ctx context.Context, r *Run, s *phase.Step) error {
+	if !r.resetTargetOf(s.HostName()).network() {
+		return nil
+	}
 	got, err := probeHost(ctx, s.Host(), networkProbe(r.podCIDRs()))
 	if err != nil {
 		return err
@@ -111,10 +120,51 @@ func resetNetwork(ctx context.Context, r *Run, s *phase.Step) error {
 	if err := deleteLinks(ctx, s, got); err != nil {
 		return err
 	}
-	if err := deleteRoutes(ctx, s, got["route"]); err != nil {
+	if err := deleteRoutes(ctx, s, flannelRoutes(got["route"], r.hostAddresses())); err != nil {
 		return err
 	}
 	return deleteChains(ctx, s, got["chain"])
+}
+
+// hostAddresses are the spec's host addresses: flannel's host-gw routes
+// go through them.
+func (r *Run) hostAddresses() []string {
+	var out []string
+	for _, h := range r.Cluster.Spec.Hosts {
+		out = append(out, h.Address)
+	}
+	return out
+}
+
+// podRoute is one route into the pod network: its family's pod CIDR and
+// the route as ip prints it.
+type podRoute struct {
+	cidr  string
+	route []string
+}
+
+// flannelRoutes picks, from the probe's "route CIDR ROUTE..." lines, the
+// routes flannel's host-gw backend makes: a node's subnet (/24, or /64
+// for IPv6) through another host of the cluster. Any other route into
+// the pod network (a blackhole, a host route, one through a router that
+// is not a cluster host) is the host's own and stays.
+func flannelRoutes(lines [][]string, hosts []string) []podRoute {
+	var out []podRoute
+	for _, f := range lines {
+		if len(f) < 4 {
+			continue
+		}
+		dst, rest := f[1], f[2:]
+		_, bits, ok := strings.Cut(dst, "/")
+		if !ok || (bits != "24" && bits != "64") {
+			continue
+		}
+		if i := slices.Index(rest, "via"); i < 0 || i+1 >= len(rest) || !slices.Contains(hosts, rest[i+1]) {
+			continue
+		}
+		out = append(out, podRoute{cidr: f[0], route: f[1:]})
+	}
+	return out
 }
 
 func deleteLinks(ctx context.Context, s *phase.Step, got map[string][][]string) error {
@@ -136,22 +186,40 @@ func deleteLinksCmd() string {
   [ -e "/sys/class/net/$l" ] || continue; ip link delete "$l" || [ ! -e "/sys/class/net/$l" ] || exit 1; done`, strings.Join(resetLinks(), " "))
 }
 
-// deleteRoutes flushes the routes into the pod network that outlive the
-// CNI interfaces (flannel's host-gw routes through the node's own NIC).
-func deleteRoutes(ctx context.Context, s *phase.Step, routes [][]string) error {
-	byCIDR := map[string][]string{}
-	for _, f := range routes {
-		if len(f) >= 2 {
-			byCIDR[f[0]] = append(byCIDR[f[0]], strings.Join(f[1:], " "))
-		}
+// deleteRoutes deletes flannel's routes that outlive the CNI interfaces
+// (host-gw routes through the node's own NIC), one change per pod CIDR;
+// a route that is already gone is fine.
+func deleteRoutes(ctx context.Context, s *phase.Step, routes []podRoute) error {
+	byCIDR := map[string][]podRoute{}
+	for _, rt := range routes {
+		byCIDR[rt.cidr] = append(byCIDR[rt.cidr], rt)
 	}
 	for _, c := range slices.Sorted(maps.Keys(byCIDR)) {
-		what := fmt.Sprintf("delete routes into the pod network %s: %s", c, listedNames(byCIDR[c], 4))
-		if err := wetExec(ctx, s, what, fmt.Sprintf("ip %s route flush root %s", ipFamily(c), host.Quote(c))); err != nil {
+		var names, cmds []string
+		for _, rt := range byCIDR[c] {
+			names = append(names, strings.Join(rt.route, " "))
+			cmds = append(cmds, deleteRouteCmd(c, rt.route))
+		}
+		what := fmt.Sprintf("delete flannel's routes into the pod network %s: %s", c, listedNames(names, 4))
+		if err := wetExec(ctx, s, what, strings.Join(cmds, "\n")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// deleteRouteCmd deletes one route by its destination, gateway and
+// device; it fails only when the route is still there.
+func deleteRouteCmd(cidr string, route []string) string {
+	dst, sel := route[0], []string{route[0]}
+	for i := 1; i+1 < len(route); i++ {
+		if route[i] == "via" || route[i] == "dev" {
+			sel = append(sel, route[i], route[i+1])
+		}
+	}
+	q := quoteWords(sel)
+	return fmt.Sprintf(`ip %[1]s route del %[2]s 2>/dev/null || [ -z "$(ip %[1]s -o route show exact %[3]s)" ] || { echo "route %[2]s is still there" >&2; exit 1; }`,
+		ipFamily(cidr), q, host.Quote(dst))
 }
 
 // chainRestore removes, through TOOL-restore --noflush in one

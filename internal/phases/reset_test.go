@@ -29,6 +29,7 @@ import (
 // resetProbes match reset's read-only commands; anything else a reset
 // runs is a change.
 var resetProbes = []*regexp.Regexp{
+	regexp.MustCompile(`^cat /var/lib/kubeup/install-record`),
 	regexp.MustCompile(`^for f in`),
 	regexp.MustCompile(`^if command -v ctr`),
 	regexp.MustCompile(`sed 's/\^/mount /'`),
@@ -57,7 +58,7 @@ func newDeployed(t *testing.T, name string) *deployed {
 	}
 	return &deployed{left: map[string]string{
 		"units": units.String(),
-		"mark":  "mark demo\n",
+		"mark":  "--- kubeup probe ---\nexists /etc/kubernetes\nmark demo\n",
 		// a distribution's etcd, not kubeup's: left alone
 		"other":      "unit Id=etcd.service\nunit ActiveState=active\nunit UnitFileState=enabled\nunit FragmentPath=/lib/systemd/system/etcd.service\n",
 		"containers": "ctr up\ncontainer c1\ncontainer c2\ncontainerd active\n",
@@ -66,7 +67,8 @@ func newDeployed(t *testing.T, name string) *deployed {
 		"config": "config backup\n",
 		"mounts": "mount /var/lib/kubelet/pods/p1/volumes/kubernetes.io~projected/token\nnetns /run/netns/cni-1\n",
 		"links":  "link cni0\nlink flannel.1\nveth veth1\n",
-		"routes": "route 10.244.0.0/16 10.244.9.0/24 via 10.0.0.9 dev eth0\n",
+		"routes": "route 10.244.0.0/16 10.244.9.0/24 via 192.168.10.12 dev eth0\nroute 10.244.0.0/16 blackhole 10.244.77.0/24\n" +
+			"route 10.244.0.0/16 10.244.78.5 dev eth0 scope link\nroute 10.244.0.0/16 10.244.79.0/24 via 192.0.2.1 dev eth0\n",
 		"chains": "chain iptables nat KUBE-SERVICES\nchain iptables filter KUBE-FORWARD\nchain ip6tables filter FLANNEL-FWD\n",
 		"files":  "path /etc/kubernetes\npath " + layout.Binary("kubelet") + "\n",
 	}}
@@ -99,7 +101,8 @@ func (d *deployed) wire(f *host.Fake) {
 	change := func(parts ...string) func(string, []byte) host.Reply {
 		return func(string, []byte) host.Reply { d.clear(parts...); return host.Reply{} }
 	}
-	f.OnFunc(`^for f in`, probe("units", "mark", "other"))
+	f.OnFunc(`^cat /var/lib/kubeup/install-record`, probe("record", "mark"))
+	f.OnFunc(`^for f in`, probe("units", "other"))
 	f.OnFunc(`^if command -v ctr`, probe("containers", "images", "config"))
 	f.OnFunc(`sed 's/\^/mount /'`, probe("mounts"))
 	f.OnFunc(`^for l in cni0`, probe("links", "routes", "chains"))
@@ -117,10 +120,10 @@ func (d *deployed) wire(f *host.Fake) {
 	f.On(`^systemctl restart containerd$`, host.Reply{})
 	f.OnFunc(`sort -r \| while`, change("mounts"))
 	f.OnFunc(`ip link delete`, change("links"))
-	f.OnFunc(`route flush root`, change("routes"))
+	f.OnFunc(`^ip -4 route del`, change("routes"))
 	f.OnFunc(`^iptables-save \| awk`, d.clearChains("iptables"))
 	f.OnFunc(`^ip6tables-save \| awk`, d.clearChains("ip6tables"))
-	f.OnFunc(`rm -rf --one-file-system`, change("files"))
+	f.OnFunc(`rm -rf --one-file-system`, change("files", "mark"))
 }
 
 func (d *deployed) clearChains(tool string) func(string, []byte) host.Reply {
@@ -193,13 +196,13 @@ func wantChanges(t *testing.T) []string {
 	return []string{
 		"stop and disable kubelet, kube-proxy, flanneld",
 		"remove unit files /etc/systemd/system/kubelet.service, /etc/systemd/system/kube-proxy.service, /etc/systemd/system/flanneld.service and reload systemd",
-		"kill and remove 2 containers of containerd's k8s.io namespace",
+		"kill and remove 2 pod containers of containerd's k8s.io namespace (made by the kubelet)",
 		"remove images " + set.PauseImage() + ", registry.k8s.io/e2e-test-images/agnhost:2.56 (3 references)",
 		"restore /etc/containerd/config.toml from " + ContainerdConfigBackup + " (the host's own, kept by apply)",
 		"restart containerd",
 		"unmount 1 mounts under /var/lib/kubelet, /run/netns and containerd's CRI sandboxes and remove 1 pod network namespaces /run/netns/cni-*",
 		"delete network interfaces veth1, cni0, flannel.1",
-		"delete routes into the pod network 10.244.0.0/16: 10.244.9.0/24 via 10.0.0.9 dev eth0",
+		"delete flannel's routes into the pod network 10.244.0.0/16: 10.244.9.0/24 via 192.168.10.12 dev eth0",
 		"remove 2 iptables chains KUBE-* and FLANNEL-* (filter 1, nat 1) and the rules that jump to them",
 		"remove 1 ip6tables chains KUBE-* and FLANNEL-* (filter 1) and the rules that jump to them",
 		"remove /etc/kubernetes, /usr/local/bin/kubelet",
@@ -261,9 +264,8 @@ func TestResetRemovesEverythingAndSecondResetChangesNothing(t *testing.T) {
 		t.Errorf("second reset made %d changes", rep.Changes())
 	}
 	for name, f := range fakes {
-		cmds := f.Commands()[before[name]:]
-		if len(cmds) != len(resetProbes) || len(changeCommands(f)) != len(wantChanges(t)) {
-			t.Errorf("%s: second reset ran %d commands (want %d probes and nothing else)", name, len(cmds), len(resetProbes))
+		if len(changeCommands(f)) != len(wantChanges(t)) {
+			t.Errorf("%s: second reset ran commands that are not probes: %q", name, changeCommands(f)[len(wantChanges(t)):])
 		}
 	}
 }
@@ -284,9 +286,9 @@ func TestResetOfHostWithoutKubeupChangesNothing(t *testing.T) {
 
 func TestResetRefusesHostOfAnotherCluster(t *testing.T) {
 	r, _, ds := resetRun(t)
-	ds["node2"].left["mark"] = "mark other\n"
+	ds["node2"].left["mark"] = "--- kubeup probe ---\nmark other\n"
 	_, err := runReset(t, r, ResetOptions{}, false)
-	if err == nil || !strings.Contains(err.Error(), "phase services on node2") || !strings.Contains(err.Error(), "cluster other") {
+	if err == nil || !strings.Contains(err.Error(), "phase inspect on node2") || !strings.Contains(err.Error(), "cluster other") {
 		t.Fatalf("want a refusal naming node2 and cluster other, got %v", err)
 	}
 }
@@ -412,29 +414,37 @@ func TestResetSelection(t *testing.T) {
 	}
 }
 
-func TestResetPathsCoverPlannedFilesButContainerdConfig(t *testing.T) {
+func TestFixedRecordCoversPlannedFilesButContainerdConfig(t *testing.T) {
 	r, _ := testRun(t)
-	cp, _ := r.Cluster.Spec.Host("node1")
-	w, _ := r.Cluster.Spec.Host("node2")
-	cpPaths, wPaths := resetPaths(r, cp), resetPaths(r, w)
-	for _, p := range []string{layout.KubernetesDir, layout.EtcdDataDir, layout.Binary("kube-apiserver"), layout.KubeletDir,
-		"/opt/cni/bin/flannel", layout.Unit("etcd"), layout.SysctlConfig, layout.KubeupDir} {
-		if !slices.Contains(cpPaths, p) {
+	cp, w := fixedRecord(r, r.specHost("node1")), fixedRecord(r, r.specHost("node2"))
+	cpAll := append(cp.List(recFile), cp.List(recData)...)
+	for _, p := range []string{layout.AdminConf, layout.EtcdDataDir, layout.Binary("kube-apiserver"), layout.KubeletDir,
+		"/opt/cni/bin/flannel", layout.Unit("etcd"), layout.SysctlConfig, layout.KubeupDir, layout.KubeletConf} {
+		if !slices.Contains(cpAll, p) {
 			t.Errorf("node1: %s not removed", p)
 		}
 	}
-	for _, p := range append(cpPaths, wPaths...) {
-		if p == layout.ContainerdConfig || strings.HasPrefix(p, layout.KubernetesDir+"/") {
-			t.Errorf("%s listed (containerd's config is restored; /etc/kubernetes goes whole)", p)
+	for _, rec := range []*InstallRecord{cp, w} {
+		if rec.Has(recFile, layout.ContainerdConfig) || rec.Has(recData, layout.KubernetesDir) {
+			t.Error("containerd's config (restored) or /etc/kubernetes as a whole (foreign files stay) listed")
+		}
+		for _, d := range rec.List(recDir) {
+			if !strings.HasPrefix(d, "/etc/kubernetes") && !strings.HasPrefix(d, "/etc/kube-flannel") && !strings.HasPrefix(d, "/opt/cni") &&
+				!strings.HasPrefix(d, "/var/lib/kubeup") && d != "/etc/etcd" {
+				t.Errorf("the fixed list removes directory %s, which other software may use", d)
+			}
 		}
 	}
-	if slices.Contains(wPaths, layout.EtcdDataDir) || slices.Contains(wPaths, layout.Binary("kube-apiserver")) {
-		t.Error("a worker's reset removes etcd data or control-plane binaries")
+	if w.Has(recData, layout.EtcdDataDir) || w.Has(recFile, layout.Binary("kube-apiserver")) || w.Has(recUnit, "etcd") {
+		t.Error("a worker's reset removes etcd data, the etcd unit or control-plane binaries")
+	}
+	if !slices.Equal(w.List(recUnit), []string{"flanneld", "kube-proxy", "kubelet"}) {
+		t.Errorf("worker units %v", w.List(recUnit))
 	}
 	for _, hf := range r.Plan.Hosts {
-		paths := resetPaths(r, hf.Host)
+		rm := removal(&resetTarget{rec: fixedRecord(r, hf.Host)})
 		for _, f := range hf.Files {
-			if f.Path != layout.ContainerdConfig && !coveredBy(f.Path, paths) {
+			if f.Path != layout.ContainerdConfig && !coveredBy(f.Path, append(rm.paths, rm.own...)) {
 				t.Errorf("%s: planned %s is not removed", hf.Host.Name, f.Path)
 			}
 		}
@@ -502,12 +512,14 @@ func TestResetScriptsParse(t *testing.T) {
 	r, _ := testRun(t)
 	r.Cluster.Spec.Sandbox = &spec.SandboxHosts{PerNodeCgroupRoot: true}
 	r.Cluster.Spec.Kubelet.CgroupDriver = "cgroupfs"
-	paths := resetPaths(r, r.specHost("node1"))
+	rm := removal(&resetTarget{rec: fixedRecord(r, r.specHost("node1"))})
 	scripts := map[string]string{
-		"unitProbe": unitProbe(), "containerdProbe": containerdProbe(), "mountsProbe": mountsProbe(),
-		"networkProbe": networkProbe([]string{"10.244.0.0/16", "fd00::/48"}), "filesProbe": filesProbe(r, "node1", paths),
-		"containersCmd": removeContainersCmd(), "stopCmd": stopUnitsCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
-		"chainsCmd": deleteChainsCmd("ip6tables"), "removeCmd": removePathsCmd(paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
+		"unitProbe": unitProbe(), "containerdProbe": containerdProbe(), "mountsProbe": mountsProbe(), "inspectProbe": inspectProbe(),
+		"networkProbe": networkProbe([]string{"10.244.0.0/16", "fd00::/48"}), "filesProbe": filesProbe(r, "node1", rm.paths, rm.dirs),
+		"containersCmd": removeContainersCmd([]string{"a", "b"}), "stopCmd": stopUnitsCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
+		"chainsCmd": deleteChainsCmd("ip6tables"), "removeCmd": removePathsCmd(rm.paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
+		"rmdirCmd": rmdirCmd(rm.dirs), "routeCmd": deleteRouteCmd("10.244.0.0/16", strings.Fields("10.244.1.0/24 via 10.0.0.2 dev eth0")),
+		"recordProbe": recordProbe(rm.dirs),
 	}
 	if !strings.Contains(scripts["filesProbe"], "kubeup-node1") {
 		t.Error("the files probe of a sandbox lacks the cgroup root")

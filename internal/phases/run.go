@@ -54,6 +54,8 @@ type Run struct {
 	hosts    map[string]host.Host
 	facts    map[string]*Facts
 	changed  map[string]map[string]bool // host -> paths written this run
+	// resetTargets is what reset removes on each host (phase inspect).
+	resetTargets map[string]*resetTarget
 	warnings []string
 }
 
