@@ -50,13 +50,13 @@ type Run struct {
 	// then changes nothing skips the smoke tests (health is still checked).
 	Converged bool
 
-	mu       sync.Mutex
-	hosts    map[string]host.Host
-	facts    map[string]*Facts
-	changed  map[string]map[string]bool // host -> paths written this run
+	mu      sync.Mutex
+	hosts   map[string]host.Host
+	facts   map[string]*Facts
+	changed map[string]map[string]bool // host -> paths written this run
 	// resetTargets is what reset removes on each host (phase inspect).
 	resetTargets map[string]*resetTarget
-	warnings []string
+	warnings     []string
 }
 
 // Waits bounds the waits of apply.
