@@ -1,7 +1,9 @@
 // Command bench measures kubeup on a sandbox and writes the medians to
 // bench/results/latest.json with a short table on stdout: cold apply (fresh
 // nodes, artifacts and node image cached), re-apply of a healthy cluster,
-// and reset, each over several rounds of the same run.
+// and reset, each over several rounds of the same run; then the e2e test
+// that applies, runs pods and resets a cluster -reset-repeats times in a
+// row, recording how many rounds succeeded and the median reset time.
 package main
 
 import (
@@ -19,7 +21,7 @@ import (
 
 type options struct {
 	kubeup, version, out string
-	rounds               int
+	rounds, resetRepeats int
 }
 
 // figure is one measured quantity.
@@ -35,6 +37,7 @@ func main() {
 	flag.StringVar(&o.version, "kubernetes-version", "v1.34.4", "Kubernetes version")
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per figure")
+	flag.IntVar(&o.resetRepeats, "reset-repeats", 10, "apply, pods and reset rounds of the repeated reset test (0 skips it)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -63,7 +66,51 @@ func run(o options) error {
 			return fmt.Errorf("round %d: %w", i, err)
 		}
 	}
-	return report(o.out, o.version, samples)
+	counts := map[string]any{}
+	if o.resetRepeats > 0 {
+		rr, err := repeatedReset(kubeup, o.resetRepeats)
+		if err != nil {
+			return err
+		}
+		if len(rr.ResetSec) > 0 {
+			samples["reset_with_pods_s"] = rr.ResetSec
+		}
+		counts["reset_with_pods_rounds"], counts["reset_with_pods_rounds_ok"] = rr.Rounds, rr.OK
+	}
+	return report(o.out, o.version, samples, counts)
+}
+
+// resetRounds is what the e2e test TestResetRepeatedWithPods writes.
+type resetRounds struct {
+	Rounds   int       `json:"rounds"`
+	OK       int       `json:"ok"`
+	ResetSec []float64 `json:"reset_s"`
+}
+
+// repeatedReset runs the e2e test TestResetRepeatedWithPods for rounds
+// rounds and returns what it recorded; a failed round ends the test, and
+// the rounds before it still count.
+func repeatedReset(kubeup string, rounds int) (resetRounds, error) {
+	res := resetRounds{Rounds: rounds}
+	f, err := os.CreateTemp("", "kubeup-bench-reset-*.json")
+	if err != nil {
+		return res, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	cmd := exec.Command("go", "test", "-tags", "e2e", "-count=1", "-v", "-timeout", "120m", "-run", "^TestResetRepeatedWithPods$", "./test/e2e/")
+	cmd.Env = append(os.Environ(), "KUBEUP_BIN="+kubeup, fmt.Sprintf("KUBEUP_RESET_REPEATS=%d", rounds), "KUBEUP_RESET_RESULTS="+f.Name())
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	testErr := cmd.Run()
+	b, err := os.ReadFile(f.Name())
+	if err != nil || len(b) == 0 {
+		return res, fmt.Errorf("repeated reset test recorded nothing (%v): %v", err, testErr)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return res, fmt.Errorf("read repeated reset results: %w", err)
+	}
+	fmt.Printf("repeated reset: %d of %d rounds ok\n", res.OK, res.Rounds)
+	return res, nil
 }
 
 // round creates fresh nodes, applies (cold), re-applies, resets and
@@ -138,8 +185,9 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// report merges the figures into the results file and prints a table.
-func report(path, version string, samples map[string][]float64) error {
+// report merges the figures and counts into the results file and prints
+// a table.
+func report(path, version string, samples map[string][]float64, counts map[string]any) error {
 	res := map[string]any{}
 	if b, err := os.ReadFile(path); err == nil {
 		_ = json.Unmarshal(b, &res)
@@ -155,6 +203,10 @@ func report(path, version string, samples map[string][]float64) error {
 		res[k] = f.Median
 		res[k+"_detail"] = f
 		fmt.Printf("%-24s %7.1fs  %v\n", k, f.Median, samples[k])
+	}
+	for k, v := range counts {
+		res[k] = v
+		fmt.Printf("%-24s %8v\n", k, v)
 	}
 	res["kubernetes_version"] = version
 	res["measured_at"] = time.Now().UTC().Format(time.RFC3339)
