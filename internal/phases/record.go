@@ -120,8 +120,10 @@ func ParseInstallRecord(text string) (*InstallRecord, error) {
 	return rec, sc.Err()
 }
 
-// componentFiles are files the components kubeup runs write themselves.
-func componentFiles() []string { return []string{layout.KubeletConf} }
+// componentFiles are the files outside the plan: those the components
+// kubeup runs write themselves, and the node's bootstrap credential that
+// apply writes only while the node joins.
+func componentFiles() []string { return []string{layout.KubeletConf, layout.BootstrapKubeletConf} }
 
 // dataDirs are the directories that the components kubeup runs fill
 // with files no one can list in advance, and kubeup's own directory.
