@@ -14,6 +14,10 @@ type File struct {
 	Path    string      // absolute path on the host
 	Mode    fs.FileMode // permission bits; secrets are 0600
 	Content []byte
+	// Plain marks a root-only file whose content holds no secret (a unit,
+	// a configuration or a certificate that CIS asks to be 0600): its
+	// changes and checksum may be shown although its mode is 0600.
+	Plain bool
 }
 
 // SHA256 returns the hex sha256 of the content.
@@ -22,9 +26,9 @@ func (f File) SHA256() string {
 	return hex.EncodeToString(s[:])
 }
 
-// Secret reports whether the file must never be printed (mode 0600 or
-// tighter).
-func (f File) Secret() bool { return f.Mode&0o077 == 0 }
+// Secret reports whether the file must never be printed: mode 0600 or
+// tighter, unless it is marked Plain.
+func (f File) Secret() bool { return f.Mode&0o077 == 0 && !f.Plain }
 
 // Sort orders files by path so that output is deterministic.
 func Sort(files []File) {

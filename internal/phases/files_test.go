@@ -70,7 +70,7 @@ func TestFilesRewritesOnlyWhatDiffers(t *testing.T) {
 	if _, err := runPhases(t, r, false, "files"); err != nil {
 		t.Fatal(err)
 	}
-	fakes["node2"].SetFile(layout.KubeletConfig, []byte("edited by hand"), 0o644)
+	fakes["node2"].SetFile(layout.KubeletConfig, []byte("edited by hand"), 0o600)
 	r.changed = map[string]map[string]bool{}
 	rep, err := runPhases(t, r, false, "files")
 	if err != nil {
@@ -95,11 +95,11 @@ func TestFilesDryRunSummarisesEachChange(t *testing.T) {
 	}
 	kubelet, _ := fakes["node2"].File(layout.KubeletConfig)
 	edited := strings.Replace(string(kubelet.Content), "maxPods: 110", "maxPods: 50", 1)
-	fakes["node2"].SetFile(layout.KubeletConfig, []byte(edited), 0o644)
+	fakes["node2"].SetFile(layout.KubeletConfig, []byte(edited), 0o600)
 	proxy, _ := fakes["node2"].File(layout.KubeProxyConf)
 	fakes["node2"].SetFile(layout.KubeProxyConf, append([]byte("# old\n"), proxy.Content...), 0o600)
 	ca, _ := fakes["node2"].File(layout.CACert)
-	fakes["node2"].SetFile(layout.CACert, ca.Content, 0o600)
+	fakes["node2"].SetFile(layout.CACert, ca.Content, 0o644)
 	rep, err := runPhases(t, r, true, "files")
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestFilesDryRunSummarisesEachChange(t *testing.T) {
 	for _, want := range []string{
 		"update " + layout.KubeletConfig + ": +1 -1 lines: - maxPods: 50; + maxPods: 110",
 		"update " + layout.KubeProxyConf + ": content differs (holds secrets, not shown)",
-		"update " + layout.CACert + ": mode 0600 -> 0644",
+		"update " + layout.CACert + ": mode 0644 -> 0600",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, got)

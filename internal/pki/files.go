@@ -6,7 +6,7 @@ import (
 )
 
 // FilesFor returns the certificate and key files host h receives at their
-// /etc/kubernetes/pki paths: certificates 0644, keys 0600, sorted by path.
+// /etc/kubernetes/pki paths, all 0600 (CIS 1.1.20, 1.1.21), sorted by path.
 // Every host gets ca.crt; control-plane hosts the API server's files and
 // the cluster and front-proxy CA keys; etcd hosts their own etcd server and
 // peer certificates. Workers never receive a CA key.
@@ -22,7 +22,8 @@ func (s *Store) FilesFor(h spec.Host) []hostfile.File {
 func (e *entry) filesFor(h spec.Host) []hostfile.File {
 	var out []hostfile.File
 	if e.hostCert != "" && e.certTo.includes(h, e.owner) {
-		out = append(out, hostfile.File{Path: e.hostCert, Mode: 0o644, Content: e.certPEM})
+		// Root-only as CIS 1.1.20 and 4.1.7 ask, though not secret.
+		out = append(out, hostfile.File{Path: e.hostCert, Mode: 0o600, Content: e.certPEM, Plain: true})
 	}
 	if e.hostKey != "" && e.keyTo.includes(h, e.owner) {
 		out = append(out, hostfile.File{Path: e.hostKey, Mode: 0o600, Content: e.keyPEM})

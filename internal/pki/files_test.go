@@ -58,12 +58,10 @@ func TestFileModesAndContent(t *testing.T) {
 	s, _ := mustEnsure(t, dir, c, testNow)
 	for _, h := range c.Spec.Hosts {
 		for _, f := range s.FilesFor(h) {
-			want := os.FileMode(0o644)
-			if strings.HasSuffix(f.Path, ".key") {
-				want = 0o600
-			}
-			if f.Mode != want {
-				t.Errorf("%s %s: mode %v, want %v", h.Name, f.Path, f.Mode, want)
+			// CIS 1.1.20 and 1.1.21: certificates and keys alike are 0600;
+			// only keys are secret.
+			if f.Mode != 0o600 || f.Secret() != strings.HasSuffix(f.Path, ".key") {
+				t.Errorf("%s %s: mode %v, secret %v; want 0600, secret only for keys", h.Name, f.Path, f.Mode, f.Secret())
 			}
 			local := localPath(dir, h.Name, f.Path)
 			if b, err := os.ReadFile(local); err != nil || string(b) != string(f.Content) {

@@ -12,12 +12,12 @@ import (
 // its flags name: authentication, encryption at rest and audit policy.
 func apiServerFiles(in *input) ([]hostfile.File, error) {
 	extra := in.s.ControlPlane.APIServerArgs()
-	b, err := unit("kube-apiserver", unitData{Exec: layout.Binary("kube-apiserver"),
+	u, err := unitFile("kube-apiserver", unitData{Exec: layout.Binary("kube-apiserver"),
 		Args: flags(apiServerFlags(in), extra)})
 	if err != nil {
 		return nil, err
 	}
-	files := []hostfile.File{file(layout.Unit("kube-apiserver"), modePublic, b)}
+	files := []hostfile.File{u}
 	for _, g := range []generator{authenticationConfigFile, encryptionConfigFile, auditPolicyFile} {
 		f, err := g(in)
 		if err != nil {

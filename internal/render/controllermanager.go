@@ -11,12 +11,12 @@ import (
 // only component that reads the cluster CA key (to sign kubelet
 // certificates), so it runs on control-plane hosts only.
 func controllerManagerFiles(in *input) ([]hostfile.File, error) {
-	b, err := unit("kube-controller-manager", unitData{Exec: layout.Binary("kube-controller-manager"),
+	u, err := unitFile("kube-controller-manager", unitData{Exec: layout.Binary("kube-controller-manager"),
 		Args: flags(controllerManagerFlags(in), in.s.ControlPlane.ControllerManagerArgs())})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{file(layout.Unit("kube-controller-manager"), modePublic, b)}, nil
+	return []hostfile.File{u}, nil
 }
 
 func controllerManagerFlags(in *input) map[string]string {

@@ -18,11 +18,11 @@ const (
 // certificates for clients and peers, and an initial cluster of every etcd
 // host in the spec.
 func etcdFiles(in *input) ([]hostfile.File, error) {
-	b, err := unit("etcd", unitData{Exec: layout.Binary("etcd"), Args: flags(etcdFlags(in), nil)})
+	u, err := unitFile("etcd", unitData{Exec: layout.Binary("etcd"), Args: flags(etcdFlags(in), nil)})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{file(layout.Unit("etcd"), modePublic, b)}, nil
+	return []hostfile.File{u}, nil
 }
 
 func etcdFlags(in *input) map[string]string {

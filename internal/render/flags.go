@@ -4,6 +4,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/layout"
 )
 
 // flags merges a component's default flags with the user's extra flags
@@ -49,4 +52,14 @@ type unitData struct {
 // unit renders templates/<name>.service.tmpl.
 func unit(name string, d unitData) ([]byte, error) {
 	return execute(name+".service.tmpl", d)
+}
+
+// unitFile renders the unit of component name at its path, root-only
+// (CIS 1.1.1 to 1.1.8 and 4.1.1 ask 0600 of unit files).
+func unitFile(name string, d unitData) (hostfile.File, error) {
+	b, err := unit(name, d)
+	if err != nil {
+		return hostfile.File{}, err
+	}
+	return rootOnly(layout.Unit(name), b), nil
 }

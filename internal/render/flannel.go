@@ -52,16 +52,13 @@ func flannelFiles(in *input) ([]hostfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := unit("flanneld", unitData{Exec: layout.Binary("flanneld"),
+	u, err := unitFile("flanneld", unitData{Exec: layout.Binary("flanneld"),
 		Args: flags(flanneldFlags(in), nil), Env: []string{systemdArg("NODE_NAME=" + in.h.Name)}})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{
-		file(layout.FlannelNetConf, modePublic, netConf),
-		file(layout.FlannelCNIConfig, modePublic, cni),
-		file(layout.Unit("flanneld"), modePublic, u),
-	}, nil
+	// CNI configuration is root-only (CIS 1.1.9).
+	return []hostfile.File{rootOnly(layout.FlannelNetConf, netConf), rootOnly(layout.FlannelCNIConfig, cni), u}, nil
 }
 
 // flanneldFlags use the Kubernetes subnet manager (node pod CIDRs from the

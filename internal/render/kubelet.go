@@ -18,14 +18,12 @@ func kubeletFiles(in *input) ([]hostfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := unit("kubelet", unitData{Exec: layout.Binary("kubelet"), Args: flags(kubeletFlags(in), nil)})
+	u, err := unitFile("kubelet", unitData{Exec: layout.Binary("kubelet"), Args: flags(kubeletFlags(in), nil)})
 	if err != nil {
 		return nil, err
 	}
-	files := []hostfile.File{
-		file(layout.KubeletConfig, modePublic, cfg),
-		file(layout.Unit("kubelet"), modePublic, u),
-	}
+	// The kubelet configuration is root-only (CIS 4.1.9).
+	files := []hostfile.File{rootOnly(layout.KubeletConfig, cfg), u}
 	if sb := in.sandbox(); sb != nil && len(sb.Nameservers) > 0 {
 		rc, err := execute("resolv.conf.tmpl", sb)
 		if err != nil {

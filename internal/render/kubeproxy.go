@@ -14,15 +14,12 @@ func kubeProxyFiles(in *input) ([]hostfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := unit("kube-proxy", unitData{Exec: layout.Binary("kube-proxy"),
+	u, err := unitFile("kube-proxy", unitData{Exec: layout.Binary("kube-proxy"),
 		Args: flags(map[string]string{"config": layout.KubeProxyConfig}, nil)})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{
-		file(layout.KubeProxyConfig, modePublic, cfg),
-		file(layout.Unit("kube-proxy"), modePublic, u),
-	}, nil
+	return []hostfile.File{file(layout.KubeProxyConfig, modePublic, cfg), u}, nil
 }
 
 // kubeProxyConfig uses iptables mode (IPVS is not available on every

@@ -101,3 +101,10 @@ func (in *input) sandbox() *spec.SandboxHosts { return in.s.Sandbox }
 func file(path string, mode fs.FileMode, content []byte) hostfile.File {
 	return hostfile.File{Path: path, Mode: mode, Content: content}
 }
+
+// rootOnly is a file without secrets that CIS asks to be readable by root
+// only (0600): units, the kubelet configuration and CNI configuration.
+// Being Plain, its changes are still shown.
+func rootOnly(path string, content []byte) hostfile.File {
+	return hostfile.File{Path: path, Mode: modeSecret, Content: content, Plain: true}
+}

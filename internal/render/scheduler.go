@@ -7,12 +7,12 @@ import (
 
 // schedulerFiles renders the scheduler unit.
 func schedulerFiles(in *input) ([]hostfile.File, error) {
-	b, err := unit("kube-scheduler", unitData{Exec: layout.Binary("kube-scheduler"),
+	u, err := unitFile("kube-scheduler", unitData{Exec: layout.Binary("kube-scheduler"),
 		Args: flags(schedulerFlags(), in.s.ControlPlane.SchedulerArgs())})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{file(layout.Unit("kube-scheduler"), modePublic, b)}, nil
+	return []hostfile.File{u}, nil
 }
 
 // schedulerFlags binds the scheduler's secure port (10259) to loopback as
