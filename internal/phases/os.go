@@ -68,24 +68,54 @@ func ensureByProbe(ctx context.Context, s *phase.Step, probe, what, cmd string) 
 }
 
 // kernelSetup loads the modules and applies the sysctls of the rendered
-// files when they changed or are not in effect. A module that is built
-// into the kernel is fine: modprobe's failure then does not count.
+// files when they changed or are not in effect (forwarding, and the
+// settings kubelet checks when it protects kernel defaults). A module that
+// is built into the kernel is fine: modprobe's failure then does not count.
 func kernelSetup(ctx context.Context, r *Run, s *phase.Step) error {
-	check := "[ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 1 ] && [ \"$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)\" = 1 ]"
-	if _, _, err := s.Host().Exec(ctx, check); err == nil && !r.anyChanged(s.HostName(), layout.SysctlConfig, layout.ModulesLoadConfig) {
+	var content []byte
+	for _, f := range r.hostFiles(s.HostName()).Files {
+		if f.Path == layout.SysctlConfig {
+			content = f.Content
+		}
+	}
+	check := sysctlMismatches(content)
+	out, _, err := s.Host().Exec(ctx, check)
+	if err == nil && strings.TrimSpace(string(out)) == "" && !r.anyChanged(s.HostName(), layout.SysctlConfig, layout.ModulesLoadConfig) {
 		return nil
 	}
 	cmd := fmt.Sprintf("for m in $(grep -v '^#' %s); do modprobe $m 2>/dev/null || true; done; sysctl -q -p %s",
 		layout.ModulesLoadConfig, layout.SysctlConfig)
-	err := s.Wet("load kernel modules and apply "+layout.SysctlConfig, func(h host.Host) error {
+	err = s.Wet("load kernel modules and apply "+layout.SysctlConfig, func(h host.Host) error {
 		_, _, err := h.Exec(ctx, cmd)
 		return err
 	})
 	if err != nil || s.DryRun() {
 		return err
 	}
-	if _, _, err := s.Host().Exec(ctx, check); err != nil {
-		return fmt.Errorf("net.ipv4.ip_forward and net.bridge.bridge-nf-call-iptables are not 1 after sysctl: load br_netfilter (modprobe br_netfilter) and check %s", layout.SysctlConfig)
+	out, _, err = s.Host().Exec(ctx, check)
+	if err != nil {
+		return fmt.Errorf("read the kernel settings: %w", err)
+	}
+	if bad := strings.Fields(string(out)); len(bad) > 0 {
+		return fmt.Errorf("%s not as %s sets after sysctl: for net.bridge settings load br_netfilter (modprobe br_netfilter); check that nothing else (a later sysctl.d file, a container runtime) sets them",
+			strings.Join(bad, ", "), layout.SysctlConfig)
 	}
 	return nil
+}
+
+// sysctlMismatches is a shell command that prints the key of every
+// "key = value" line of a sysctl.d file whose value is not in effect.
+func sysctlMismatches(conf []byte) string {
+	var b strings.Builder
+	for _, line := range strings.Split(string(conf), "\n") {
+		line = strings.TrimSpace(line)
+		key, value, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
+			continue
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		fmt.Fprintf(&b, "[ \"$(sysctl -n %s 2>/dev/null)\" = %s ] || echo %s; ", host.Quote(key), host.Quote(value), host.Quote(key))
+	}
+	b.WriteString("true")
+	return b.String()
 }

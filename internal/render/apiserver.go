@@ -2,6 +2,7 @@ package render
 
 import (
 	"strconv"
+	"strings"
 
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
@@ -34,7 +35,7 @@ func apiServerFlags(in *input) map[string]string {
 		"allow-privileged":                   "true",
 		"authorization-mode":                 "Node,RBAC",
 		"client-ca-file":                     layout.CACert,
-		"enable-admission-plugins":           "NodeRestriction",
+		"enable-admission-plugins":           "NodeRestriction,DenyServiceExternalIPs",
 		"enable-bootstrap-token-auth":        "true",
 		"kubelet-certificate-authority":      layout.CACert,
 		"kubelet-client-certificate":         layout.APIServerKubeletClientCert,
@@ -56,6 +57,7 @@ func apiServerFlags(in *input) map[string]string {
 		"tls-cert-file":                      layout.APIServerCert,
 		"tls-private-key-file":               layout.APIServerKey,
 		"tls-min-version":                    "VersionTLS12",
+		"tls-cipher-suites":                  strings.Join(spec.StrongCipherSuites(), ","),
 		"encryption-provider-config":         layout.EncryptionConfig,
 		"audit-policy-file":                  layout.AuditPolicy,
 		"audit-log-path":                     layout.AuditLog,

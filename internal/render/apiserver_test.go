@@ -83,7 +83,7 @@ func TestAuthenticationConfig(t *testing.T) {
 func TestAPIServerSecureDefaults(t *testing.T) {
 	api := string(fileAt(t, renderHosts(t, "basic")["node1"], layout.Unit("kube-apiserver")).Content)
 	for _, want := range []string{
-		"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+		"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs",
 		"--secure-port=6443", "--profiling=false", "--encryption-provider-config=" + layout.EncryptionConfig,
 		"--audit-policy-file=" + layout.AuditPolicy, "--audit-log-path=" + layout.AuditLog,
 		"--authentication-config=" + layout.AuthenticationConfig, "--enable-bootstrap-token-auth=true",

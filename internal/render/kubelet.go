@@ -6,10 +6,15 @@ import (
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/noderole"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 // containerdEndpoint is containerd's CRI socket.
 const containerdEndpoint = "unix:///run/containerd/containerd.sock"
+
+// podPidsLimit bounds the processes and threads of one pod (CIS 4.2.13), so
+// that a fork bomb cannot exhaust the node's PIDs; as OpenShift's default.
+const podPidsLimit = 4096
 
 // kubeletFiles renders kubelet's unit and KubeletConfiguration, plus its
 // resolv.conf in the sandbox.
@@ -50,9 +55,10 @@ func kubeletFlags(in *input) map[string]string {
 
 // kubeletConfig is the node's KubeletConfiguration: no anonymous access,
 // client certificates from the cluster CA, webhook authentication and
-// authorization against the API server, client certificate rotation, and
+// authorization against the API server, client certificate rotation,
 // serving certificates requested from the API server (serverTLSBootstrap)
-// instead of self-signed ones.
+// instead of self-signed ones, strong TLS cipher suites, a PID limit per
+// pod and, unless the spec turns it off, protected kernel defaults.
 func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 	c := &kubeletv1beta1.KubeletConfiguration{
 		TypeMeta: typeMeta(kubeletv1beta1.SchemeGroupVersion.String(), "KubeletConfiguration"),
@@ -70,6 +76,11 @@ func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 		MaxPods:                  in.s.Kubelet.MaxPods,
 		RotateCertificates:       true,
 		ServerTLSBootstrap:       true,
+		// CIS 4.2.6, 4.2.12 and 4.2.13; 4.2.6 of v1.7.0 for the kernel.
+		MakeIPTablesUtilChains: ptr(true),
+		TLSCipherSuites:        spec.StrongCipherSuites(),
+		PodPidsLimit:           ptr(int64(podPidsLimit)),
+		ProtectKernelDefaults:  in.s.Kubelet.KernelDefaultsProtected(),
 	}
 	// Registered tainted, so that no pod lands on a control plane or an
 	// etcd-only host before apply labels and taints it (kubeadm does the

@@ -31,6 +31,11 @@ func clusterSpec(sb *Sandbox) *spec.Cluster {
 	// The kubelet's own cgroup root (created by apply's os phase) is a
 	// cgroupfs path: the verified setup for kubelet in node containers.
 	c.Spec.Kubelet.CgroupDriver = "cgroupfs"
+	// kubelet's kernel settings (vm.overcommit_memory, kernel.panic, ...)
+	// are not namespaced: setting them in a node container would change the
+	// machine itself, so kubeup leaves them alone here.
+	protect := false
+	c.Spec.Kubelet.ProtectKernelDefaults = &protect
 	spec.SetDefaults(c)
 	return c
 }

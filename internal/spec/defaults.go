@@ -73,6 +73,10 @@ func SetDefaults(c *Cluster) {
 	if s.Kubelet.BootstrapTokenTTL.Duration == 0 {
 		s.Kubelet.BootstrapTokenTTL.Duration = DefaultBootstrapTokenTTL
 	}
+	if s.Kubelet.ProtectKernelDefaults == nil {
+		on := true
+		s.Kubelet.ProtectKernelDefaults = &on
+	}
 	for i := range s.Hosts {
 		defaultHost(&s.Hosts[i])
 	}

@@ -143,6 +143,19 @@ type Kubelet struct {
 	// joining node stays valid if the join fails half way (default 1h);
 	// apply deletes it as soon as the node holds its client certificate.
 	BootstrapTokenTTL Duration `yaml:"bootstrapTokenTTL" json:"bootstrapTokenTTL"`
+	// ProtectKernelDefaults makes kubelet refuse to start when the kernel
+	// settings it needs differ, instead of changing them itself (CIS 4.2.6
+	// of v1.7.0); kubeup then writes those settings to its sysctl.d file
+	// and applies them first. Default true. The sandbox sets false: its
+	// node containers share the machine's kernel, whose settings these
+	// are not namespaced.
+	ProtectKernelDefaults *bool `yaml:"protectKernelDefaults,omitempty" json:"protectKernelDefaults,omitempty"`
+}
+
+// KernelDefaultsProtected reports whether kubelet protects the kernel
+// defaults: ProtectKernelDefaults, true when unset.
+func (k *Kubelet) KernelDefaultsProtected() bool {
+	return k.ProtectKernelDefaults == nil || *k.ProtectKernelDefaults
 }
 
 // PKI configures certificate generation.

@@ -26,6 +26,9 @@ func (v *validator) kubelet(s *Spec) {
 	if ttl := s.Kubelet.BootstrapTokenTTL.Duration; ttl < time.Minute || ttl > 24*time.Hour {
 		v.errorf(pathField(p, "bootstrapTokenTTL"), "%s is out of range: use 1m to 24h (the default is %s)", shortDuration(ttl), shortDuration(DefaultBootstrapTokenTTL))
 	}
+	if !s.Kubelet.KernelDefaultsProtected() {
+		v.warnf(pathField(p, "protectKernelDefaults"), "false: kubelet changes the kernel settings it needs itself instead of refusing to start when they differ (CIS 4.2.6 of v1.7.0); keep it true on real hosts, only node containers sharing their machine's kernel (kubeup sandbox) need false")
+	}
 }
 
 // pki checks the key algorithm and certificate lifetimes.

@@ -49,7 +49,8 @@ func weakenings() []weakening {
 		{a, "authorization-mode", listLacks("Node"), "1.2.7", "the Node authorizer limits what kubelets read", "include Node, such as Node,RBAC"},
 		{a, "authorization-mode", listLacks("RBAC"), "1.2.8", "RBAC authorizes users and service accounts", "include RBAC, such as Node,RBAC"},
 		{a, "enable-admission-plugins", listHas("AlwaysAdmit"), "1.2.10", "admission is never skipped", "remove AlwaysAdmit"},
-		{a, "enable-admission-plugins", listLacks("NodeRestriction"), "1.2.15", "NodeRestriction stops a kubelet from changing other nodes and their pods", "include NodeRestriction, such as NodeRestriction,PodNodeSelector"},
+		{a, "enable-admission-plugins", listLacks("NodeRestriction"), "1.2.15", "NodeRestriction stops a kubelet from changing other nodes and their pods", "include NodeRestriction, such as NodeRestriction,DenyServiceExternalIPs,PodNodeSelector"},
+		{a, "enable-admission-plugins", listLacks("DenyServiceExternalIPs"), "1.2.3", "no Service claims an external IP (CVE-2020-8554)", "include DenyServiceExternalIPs, such as NodeRestriction,DenyServiceExternalIPs,PodNodeSelector"},
 		{a, "disable-admission-plugins", listHas("ServiceAccount"), "1.2.13", "the ServiceAccount admission plugin runs", "remove ServiceAccount from the list"},
 		{a, "disable-admission-plugins", listHas("NamespaceLifecycle"), "1.2.14", "the NamespaceLifecycle admission plugin runs", "remove NamespaceLifecycle from the list"},
 		{a, "disable-admission-plugins", listHas("NodeRestriction"), "1.2.15", "NodeRestriction stops a kubelet from changing other nodes and their pods", "remove NodeRestriction from the list"},
@@ -65,6 +66,7 @@ func weakenings() []weakening {
 		{a, "etcd-cafile", isEmpty, "1.2.27", "the API server verifies etcd's certificate", "remove it: kubeup sets it"},
 		{a, "encryption-provider-config", isEmpty, "1.2.28", "secrets are encrypted at rest", "remove it: kubeup sets it"},
 		{a, "tls-min-version", oldTLS, "1.2.30", "clients use TLS 1.2 or newer with strong ciphers", "remove it, or use VersionTLS12 or VersionTLS13"},
+		{a, "tls-cipher-suites", weakCiphers, "1.2.30", "TLS 1.2 clients use only strong cipher suites (ECDHE with AES-GCM or ChaCha20-Poly1305)", "remove it, or list only suites among " + strings.Join(StrongCipherSuites(), ",")},
 		{a, "insecure-port", notZero, "1.2.19 of v1.6.0", "no port serves the API without TLS and authentication", "remove it"},
 		{a, "insecure-bind-address", isSet, "1.2.18 of v1.6.0", "no address serves the API without TLS and authentication", "remove it"},
 		{cm, "profiling", isTrue, "1.3.2", "profiling endpoints are off", "remove it: kubeup sets profiling false"},
@@ -96,6 +98,31 @@ func notZero(v string) bool { return strings.TrimSpace(v) != "0" }
 
 // oldTLS reports whether a minimum TLS version is older than 1.2.
 func oldTLS(v string) bool { return v == "VersionTLS10" || v == "VersionTLS11" }
+
+// StrongCipherSuites are the TLS 1.2 cipher suites the API server and
+// kubelets accept (CIS 1.2.30 and 4.2.12): forward-secret ECDHE key
+// exchange with AEAD ciphers, for ECDSA and RSA certificates, named as both
+// kube-bench lists name them (the CHACHA20 names are Kubernetes' aliases
+// of Go's ..._SHA256 ones). TLS 1.3 suites are not configurable in Go and
+// all strong.
+func StrongCipherSuites() []string {
+	return []string{
+		"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+		"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+		"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+		"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+		"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+		"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+	}
+}
+
+// weakCiphers reports whether a cipher suite list is empty (Go's defaults,
+// CBC suites among them) or names a suite that is not strong.
+func weakCiphers(v string) bool {
+	items := listItems(v)
+	strong := StrongCipherSuites()
+	return len(items) == 0 || slices.ContainsFunc(items, func(s string) bool { return !slices.Contains(strong, s) })
+}
 
 // notLoopback reports whether a bind address is anything but a loopback IP.
 func notLoopback(v string) bool {
