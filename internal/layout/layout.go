@@ -84,7 +84,10 @@ const (
 	ClusterMark          = KubeupDir + "/cluster-name"
 	// TestImagesList holds the references of the test images kubeup
 	// conformance run imported, one a line, so that reset removes them.
-	TestImagesList     = KubeupDir + "/test-images.list"
+	TestImagesList = KubeupDir + "/test-images.list"
+	// CreatedUsers names the system users kubeup created on the host (etcd),
+	// one a line, so that reset removes those and no user it found there.
+	CreatedUsers       = KubeupDir + "/created-users"
 	EtcdEnvironmentDir = "/etc/etcd"
 )
 

@@ -8,6 +8,7 @@ import (
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/render"
 	"kubeup.dev/kubeup/internal/spec"
 )
 
@@ -31,10 +32,25 @@ func setupOS(ctx context.Context, r *Run, s *phase.Step) error {
 			return err
 		}
 	}
+	if runsEtcd(r, r.specHost(s.HostName())) {
+		if err := ensureEtcdUser(ctx, s); err != nil {
+			return err
+		}
+	}
 	if sb := r.Cluster.Spec.Sandbox; sb != nil {
 		return sandboxSetup(ctx, r, s, sb)
 	}
 	return nil
+}
+
+// ensureEtcdUser creates the system user and group etcd runs as unless the
+// user exists, and records in layout.CreatedUsers that kubeup created it,
+// so that reset removes it and never a user it did not make.
+func ensureEtcdUser(ctx context.Context, s *phase.Step) error {
+	u := host.Quote(render.EtcdUser)
+	cmd := fmt.Sprintf(`useradd --system --user-group --no-create-home --home-dir %s --shell "$(command -v nologin || echo /bin/false)" --comment 'etcd (kubeup)' %s && mkdir -p %s && echo %s >> %s`,
+		layout.EtcdDataDir, u, layout.KubeupDir, u, layout.CreatedUsers)
+	return ensureByProbe(ctx, s, "id -u "+u+" >/dev/null 2>&1", "create system user "+render.EtcdUser, cmd)
 }
 
 func sandboxSetup(ctx context.Context, r *Run, s *phase.Step, sb *spec.SandboxHosts) error {

@@ -114,11 +114,28 @@ func checkPrivileges(_ *Run, _ spec.Host, f *Facts) []Finding {
 	return nil
 }
 
-func checkSystemd(_ *Run, _ spec.Host, f *Facts) []Finding {
+// minSystemdEtcd is the first systemd with LoadCredential=, through which
+// etcd, running as the etcd user, reads its root-only certificates.
+const minSystemdEtcd = 247
+
+func checkSystemd(r *Run, h spec.Host, f *Facts) []Finding {
 	if f.Systemd == "" {
 		return fail("Systemd", "systemd was not found: kubeup runs every component as a systemd unit")
 	}
+	if !runsEtcd(r, h) {
+		return nil
+	}
+	var v int
+	if _, err := fmt.Sscanf(f.Systemd, "systemd %d", &v); err == nil && v < minSystemdEtcd {
+		return fail("Systemd", "%s is older than %d: etcd runs as the etcd user and reads its root-only certificates through LoadCredential=, which systemd %d added; upgrade the OS (Debian 11, Ubuntu 22.04, RHEL 9 or newer)",
+			f.Systemd, minSystemdEtcd, minSystemdEtcd)
+	}
 	return nil
+}
+
+// runsEtcd reports whether kubeup runs an etcd member on h.
+func runsEtcd(r *Run, h spec.Host) bool {
+	return h.HasRole(spec.RoleEtcd) && r.Cluster.Spec.Etcd.External == nil
 }
 
 func checkArch(r *Run, _ spec.Host, f *Facts) []Finding {

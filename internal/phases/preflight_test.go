@@ -105,6 +105,9 @@ func TestPreflightFindings(t *testing.T) {
 		{"no systemd", "node3", func(s string) string {
 			return strings.Replace(s, "systemd=systemd 252 (252.38-1~deb12u1)", "systemd=", 1)
 		}, "Systemd", "systemd unit"},
+		{"systemd without LoadCredential on etcd", "node1", func(s string) string {
+			return strings.Replace(s, "systemd=systemd 252 (252.38-1~deb12u1)", "systemd=systemd 245 (245.4-4ubuntu3)", 1)
+		}, "Systemd", "LoadCredential="},
 		{"foreign etcd data", "node1", func(s string) string { return strings.Replace(s, "etcddata=", "etcddata=member", 1) }, "EtcdDataDir", "kubeup reset"},
 		{"other cluster", "node3", func(s string) string { return strings.Replace(s, "mark=", "mark=prod", 1) }, "Cluster", `cluster "prod"`},
 		{"cni plugins", "node3", func(s string) string { return strings.Replace(s, "cni=bridge ", "cni=", 1) }, "CNIPlugins", "containernetworking-plugins"},
@@ -158,3 +161,12 @@ func TestPreflightClockSkew(t *testing.T) {
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
+
+// TestPreflightOldSystemdWorker: a worker runs no etcd, so systemd older
+// than LoadCredential= is fine there.
+func TestPreflightOldSystemdWorker(t *testing.T) {
+	old := strings.Replace(strings.Replace(goodFacts, "HOST", "node2", 1), "systemd=systemd 252 (252.38-1~deb12u1)", "systemd=systemd 245 (245.4-4ubuntu3)", 1)
+	if err := preflightRun(t, nil, map[string]string{"node2": old}); err != nil {
+		t.Errorf("systemd 245 on a worker: %v", err)
+	}
+}

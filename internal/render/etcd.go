@@ -14,20 +14,67 @@ const (
 	etcdMetricsAddr = "http://127.0.0.1:2381"
 )
 
+// EtcdUser is the system user (and group) etcd runs as: kubeup creates it
+// on etcd hosts. It owns etcd's data directory (CIS 1.1.11, 1.1.12).
+const EtcdUser = "etcd"
+
+// etcdCredential is a root-only file etcd reads: systemd copies it, at
+// each start, to /run/credentials/etcd.service/<name>, readable by the
+// etcd user alone (LoadCredential=). The files in /etc/kubernetes/pki stay
+// root:root 0600 (CIS 1.1.19 to 1.1.21), and the API server's etcd client
+// key is never readable by etcd.
+type etcdCredential struct {
+	flags []string // the etcd flags that name the file
+	name  string   // the credential's name
+	path  string   // the file on the host
+}
+
+// etcdCredentialsDir is where systemd puts the etcd unit's credentials.
+const etcdCredentialsDir = "/run/credentials/etcd.service"
+
+func etcdCredentials() []etcdCredential {
+	return []etcdCredential{
+		{[]string{"trusted-ca-file", "peer-trusted-ca-file"}, "ca.crt", layout.EtcdCACert},
+		{[]string{"cert-file"}, "server.crt", layout.EtcdServerCert},
+		{[]string{"key-file"}, "server.key", layout.EtcdServerKey},
+		{[]string{"peer-cert-file"}, "peer.crt", layout.EtcdPeerCert},
+		{[]string{"peer-key-file"}, "peer.key", layout.EtcdPeerKey},
+	}
+}
+
+// etcdUnitData adds what only the etcd unit has: its user, its state
+// directory and its credentials.
+type etcdUnitData struct {
+	unitData
+	User           string
+	StateDirectory string   // below /var/lib
+	Credentials    []string // name:path
+}
+
 // etcdFiles renders the etcd unit of an etcd host: TLS with client
 // certificates for clients and peers, and an initial cluster of every etcd
-// host in the spec.
+// host in the spec. etcd runs as the etcd user; systemd makes its data
+// directory etcd:etcd 0700 (StateDirectory=) and hands it its certificates
+// and keys.
 func etcdFiles(in *input) ([]hostfile.File, error) {
-	u, err := unitFile("etcd", unitData{Exec: layout.Binary("etcd"), Args: flags(etcdFlags(in), nil)})
+	d := etcdUnitData{
+		unitData:       unitData{Exec: layout.Binary("etcd"), Args: flags(etcdFlags(in), nil)},
+		User:           EtcdUser,
+		StateDirectory: strings.TrimPrefix(layout.EtcdDataDir, "/var/lib/"),
+	}
+	for _, c := range etcdCredentials() {
+		d.Credentials = append(d.Credentials, c.name+":"+c.path)
+	}
+	b, err := execute("etcd.service.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{u}, nil
+	return []hostfile.File{rootOnly(layout.Unit("etcd"), b)}, nil
 }
 
 func etcdFlags(in *input) map[string]string {
 	addr := in.h.Address
-	return map[string]string{
+	f := map[string]string{
 		"name":                        in.h.Name,
 		"data-dir":                    layout.EtcdDataDir,
 		"listen-client-urls":          "https://127.0.0.1:" + etcdClientPort + "," + httpsURL(addr, etcdClientPort),
@@ -38,16 +85,16 @@ func etcdFlags(in *input) map[string]string {
 		"initial-cluster-state":       "new",
 		"initial-cluster-token":       in.c.Metadata.Name,
 		"listen-metrics-urls":         etcdMetricsAddr,
-		"cert-file":                   layout.EtcdServerCert,
-		"key-file":                    layout.EtcdServerKey,
-		"trusted-ca-file":             layout.EtcdCACert,
 		"client-cert-auth":            "true",
-		"peer-cert-file":              layout.EtcdPeerCert,
-		"peer-key-file":               layout.EtcdPeerKey,
-		"peer-trusted-ca-file":        layout.EtcdCACert,
 		"peer-client-cert-auth":       "true",
 		"snapshot-count":              "10000",
 	}
+	for _, c := range etcdCredentials() {
+		for _, flag := range c.flags {
+			f[flag] = etcdCredentialsDir + "/" + c.name
+		}
+	}
+	return f
 }
 
 // initialCluster is name=https://address:2380 for every etcd host.
