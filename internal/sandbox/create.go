@@ -278,9 +278,9 @@ func (m *Manager) startAndWait(ctx context.Context, sb *Sandbox, key *clientKey,
 	return nil
 }
 
-// startNode creates a node's volume and container, copies its SSH files
-// and the unit that keeps unrouted service traffic in (see unrouted.go)
-// in, and starts it.
+// startNode creates a node's volume and container, copies its SSH files,
+// the unit that keeps unrouted service traffic in (see unrouted.go) and
+// the one that makes its mounts shared (sharedmounts.go) in, and starts it.
 func (m *Manager) startNode(ctx context.Context, sb *Sandbox, n *Node, key *clientKey) error {
 	labels := nodeLabels(sb, n)
 	if err := m.Engine.CreateVolume(ctx, VolumeName(n.Name), map[string]string{LabelSandbox: sb.Name, LabelNode: n.Name}); err != nil {
@@ -295,7 +295,7 @@ func (m *Manager) startNode(ctx context.Context, sb *Sandbox, n *Node, key *clie
 	if err != nil {
 		return err
 	}
-	files, err := nodeFiles(key.authorized, n.hostKey, unrouted)
+	files, err := nodeFiles(key.authorized, n.hostKey, append(unrouted, sharedMountsEntries()...))
 	if err != nil {
 		return err
 	}

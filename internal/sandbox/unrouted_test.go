@@ -38,3 +38,14 @@ func TestUnroutedUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedMountsUnit: the unit is enabled for sysinit and verifies.
+func TestSharedMountsUnit(t *testing.T) {
+	es := sharedMountsEntries()
+	if len(es) != 2 || es[1].link != "/"+es[0].name || !strings.Contains(es[1].name, "sysinit.target.wants/") {
+		t.Fatalf("entries = %+v", es)
+	}
+	if !strings.Contains(string(es[0].body), "ExecStart=/bin/mount --make-rshared /\n") {
+		t.Errorf("unit does not make / rshared:\n%s", es[0].body)
+	}
+}
