@@ -151,6 +151,23 @@ func listLacks(item string) func(string) bool {
 	return func(v string) bool { return !slices.Contains(listItems(v), item) }
 }
 
+// WeakeningRule names one row of the table validate checks extra args
+// against: the component, its flag and the CIS item ("1.2.16") the setting
+// meets.
+type WeakeningRule struct {
+	Component, Flag, CIS string
+}
+
+// WeakeningRules lists the table's rows, so that the CIS checks of the
+// rendered units cover every item the table knows.
+func WeakeningRules() []WeakeningRule {
+	var out []WeakeningRule
+	for _, r := range weakenings() {
+		out = append(out, WeakeningRule{Component: r.component, Flag: r.flag, CIS: r.cis})
+	}
+	return out
+}
+
 // Weakening is an extra arg that weakens a security setting: the rule it
 // breaks, as validate reports it.
 type Weakening struct {

@@ -45,6 +45,7 @@ func TestApplyOnSandbox(t *testing.T) {
 	if ready != 3 {
 		t.Fatalf("outside kubectl sees %d Ready nodes, want 3:\n%s", ready, nodes.out)
 	}
+	checkCISOnHost(t, name+"-node1")
 	checkHostAccessPods(t, kubectl, kubeconfig, dir, name)
 	checkBootstrapCredentials(t, kubeconfig, name, 3)
 	conformanceKit()
