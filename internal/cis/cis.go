@@ -78,16 +78,9 @@ func (r Result) String() string {
 	return fmt.Sprintf("CIS %s (%s) on %s: %s", r.Item.ID, r.Item.What, r.Host, strings.Join(r.Problems, "; "))
 }
 
-// Component names as the weakening table uses them.
-const (
-	apiServer         = "kube-apiserver"
-	controllerManager = "kube-controller-manager"
-	scheduler         = "kube-scheduler"
-)
-
 // Items is the benchmark as it applies to kubeup.
 func Items() []Item {
-	const a, cm, s = apiServer, controllerManager, scheduler
+	const a, cm, s = spec.ComponentAPIServer, spec.ComponentControllerManager, spec.ComponentScheduler
 	return []Item{
 		{ID: "1.1.1", What: "API server unit 0600", check: onControlPlane(mode0600(layout.Unit(a)))},
 		{ID: "1.1.2", What: "API server unit root:root", check: onControlPlane(rootOwned(layout.Unit(a)))},
@@ -317,34 +310,39 @@ func (h *Host) flags(unit string) (map[string]string, error) {
 	return out, nil
 }
 
-// flagsSet checks that the component sets each flag and that no rule of
-// validate's weakening table for item id finds a set flag weak.
-func flagsSet(component, id string, names ...string) func(*Host) []string {
+// withFlags runs check on the ExecStart flags of component's unit.
+func withFlags(component string, check func(f map[string]string) []string) func(*Host) []string {
 	return func(h *Host) []string {
 		f, err := h.flags(component)
 		if err != nil {
 			return []string{err.Error()}
 		}
-		var out []string
-		for _, n := range names {
-			if _, ok := f[n]; !ok {
-				out = append(out, "--"+n+" is not set")
-			}
-		}
-		return append(out, weakened(component, id, f)...)
+		return check(f)
 	}
+}
+
+// flagsSet checks that the component sets each flag and that no rule of
+// validate's weakening table for item id finds a set flag weak.
+func flagsSet(component, id string, names ...string) func(*Host) []string {
+	return withFlags(component, func(f map[string]string) []string {
+		return append(flagsPresent(f, names), weakened(component, id, f)...)
+	})
+}
+
+func flagsPresent(f map[string]string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if f[n] == "" {
+			out = append(out, "--"+n+" is not set")
+		}
+	}
+	return out
 }
 
 // flagsClean checks only that no weakening rule of item id fires: the
 // item holds by the component's default.
 func flagsClean(component, id string) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags(component)
-		if err != nil {
-			return []string{err.Error()}
-		}
-		return weakened(component, id, f)
-	}
+	return withFlags(component, func(f map[string]string) []string { return weakened(component, id, f) })
 }
 
 func weakened(component, id string, f map[string]string) []string {
@@ -358,34 +356,26 @@ func weakened(component, id string, f map[string]string) []string {
 }
 
 func flagAtLeast(component, name string, least int) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags(component)
-		if err != nil {
-			return []string{err.Error()}
-		}
+	return withFlags(component, func(f map[string]string) []string {
 		var n int
 		if _, err := fmt.Sscanf(f[name], "%d", &n); err != nil || n < least {
 			return []string{fmt.Sprintf("--%s=%q, want at least %d", name, f[name], least)}
 		}
 		return nil
-	}
+	})
 }
 
 func flagUnset(component, name string) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags(component)
-		if err != nil {
-			return []string{err.Error()}
-		}
+	return withFlags(component, func(f map[string]string) []string {
 		if v, ok := f[name]; ok {
 			return []string{fmt.Sprintf("--%s=%s replaces the default", name, v)}
 		}
 		return nil
-	}
+	})
 }
 
 func anonymousHealthOnly(h *Host) []string {
-	f, err := h.flags(apiServer)
+	f, err := h.flags(spec.ComponentAPIServer)
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -411,18 +401,27 @@ func anonymousHealthOnly(h *Host) []string {
 	return out
 }
 
-func encryptionProviders(h *Host) []string {
-	f, ok := h.files[layout.EncryptionConfig]
+// decode reads the planned YAML file at path into v; it returns the
+// problem when the host lacks the file or it does not parse.
+func (h *Host) decode(path string, v any) error {
+	f, ok := h.files[path]
 	if !ok {
-		return []string{"no " + layout.EncryptionConfig}
+		return fmt.Errorf("no %s", path)
 	}
+	if err := yaml.Unmarshal(f.Content, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func encryptionProviders(h *Host) []string {
 	var cfg struct {
 		Resources []struct {
 			Resources []string         `json:"resources"`
 			Providers []map[string]any `json:"providers"`
 		} `json:"resources"`
 	}
-	if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
+	if err := h.decode(layout.EncryptionConfig, &cfg); err != nil {
 		return []string{err.Error()}
 	}
 	for _, r := range cfg.Resources {
@@ -486,45 +485,25 @@ func pkiRootOwned(h *Host) []string {
 }
 
 func etcdFlags(names ...string) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags("etcd")
-		if err != nil {
-			return []string{err.Error()}
-		}
-		var out []string
-		for _, n := range names {
-			if f[n] == "" {
-				out = append(out, "--"+n+" is not set")
-			}
-		}
-		return out
-	}
+	return withFlags("etcd", func(f map[string]string) []string { return flagsPresent(f, names) })
 }
 
 func etcdFlagIs(name, want string) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags("etcd")
-		if err != nil {
-			return []string{err.Error()}
-		}
+	return withFlags("etcd", func(f map[string]string) []string {
 		if f[name] != want {
 			return []string{fmt.Sprintf("--%s=%q, want %s", name, f[name], want)}
 		}
 		return nil
-	}
+	})
 }
 
 func etcdFlagNot(name, bad string) func(*Host) []string {
-	return func(h *Host) []string {
-		f, err := h.flags("etcd")
-		if err != nil {
-			return []string{err.Error()}
-		}
+	return withFlags("etcd", func(f map[string]string) []string {
 		if f[name] == bad {
 			return []string{fmt.Sprintf("--%s=%s", name, bad)}
 		}
 		return nil
-	}
+	})
 }
 
 // etcdOwnCA: etcd trusts the etcd CA, whose certificate differs from the
@@ -569,13 +548,9 @@ func kubelet(ok func(*kubeletv1beta1.KubeletConfiguration) bool, gates ...string
 }
 
 func (h *Host) kubeletConfig() (*kubeletv1beta1.KubeletConfiguration, error) {
-	f, ok := h.files[layout.KubeletConfig]
-	if !ok {
-		return nil, fmt.Errorf("no %s", layout.KubeletConfig)
-	}
 	var k kubeletv1beta1.KubeletConfiguration
-	if err := yaml.UnmarshalStrict(f.Content, &k); err != nil {
-		return nil, fmt.Errorf("%s: %w", layout.KubeletConfig, err)
+	if err := h.decode(layout.KubeletConfig, &k); err != nil {
+		return nil, err
 	}
 	return &k, nil
 }
@@ -612,14 +587,10 @@ func streamingTimeout(h *Host) []string {
 }
 
 func kubeProxyMetrics(h *Host) []string {
-	f, ok := h.files[layout.KubeProxyConfig]
-	if !ok {
-		return []string{"no " + layout.KubeProxyConfig}
-	}
 	var cfg struct {
 		MetricsBindAddress string `json:"metricsBindAddress"`
 	}
-	if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
+	if err := h.decode(layout.KubeProxyConfig, &cfg); err != nil {
 		return []string{err.Error()}
 	}
 	if cfg.MetricsBindAddress != "" && !strings.HasPrefix(cfg.MetricsBindAddress, "127.0.0.1:") {

@@ -30,15 +30,15 @@ type weakening struct {
 
 // The components whose flags extra args set.
 const (
-	compAPIServer         = "kube-apiserver"
-	compControllerManager = "kube-controller-manager"
-	compScheduler         = "kube-scheduler"
+	ComponentAPIServer         = "kube-apiserver"
+	ComponentControllerManager = "kube-controller-manager"
+	ComponentScheduler         = "kube-scheduler"
 )
 
 // weakenings is the table of extra args that validate refuses unless they
 // are in an unsafe map: flag -> predicate -> CIS item.
 func weakenings() []weakening {
-	const a, cm, s = compAPIServer, compControllerManager, compScheduler
+	const a, cm, s = ComponentAPIServer, ComponentControllerManager, ComponentScheduler
 	return []weakening{
 		{a, "anonymous-auth", isTrue, "1.2.1", "anonymous requests reach only /healthz, /livez and /readyz", "remove it: kubeup already lets health checks in without credentials"},
 		{a, "token-auth-file", isSet, "1.2.2", "no static token file authenticates users", "remove it and use client certificates or authentication-config"},
@@ -206,9 +206,9 @@ type argMaps struct {
 // argMapsOf lists the extra-args maps of spec.controlPlane.
 func argMapsOf(cp *ControlPlane) []argMaps {
 	return []argMaps{
-		{compAPIServer, "apiServerExtraArgs", "apiServerUnsafeExtraArgs", cp.APIServerExtraArgs, cp.APIServerUnsafeExtraArgs},
-		{compControllerManager, "controllerManagerExtraArgs", "controllerManagerUnsafeExtraArgs", cp.ControllerManagerExtraArgs, cp.ControllerManagerUnsafeExtraArgs},
-		{compScheduler, "schedulerExtraArgs", "schedulerUnsafeExtraArgs", cp.SchedulerExtraArgs, cp.SchedulerUnsafeExtraArgs},
+		{ComponentAPIServer, "apiServerExtraArgs", "apiServerUnsafeExtraArgs", cp.APIServerExtraArgs, cp.APIServerUnsafeExtraArgs},
+		{ComponentControllerManager, "controllerManagerExtraArgs", "controllerManagerUnsafeExtraArgs", cp.ControllerManagerExtraArgs, cp.ControllerManagerUnsafeExtraArgs},
+		{ComponentScheduler, "schedulerExtraArgs", "schedulerUnsafeExtraArgs", cp.SchedulerExtraArgs, cp.SchedulerUnsafeExtraArgs},
 	}
 }
 

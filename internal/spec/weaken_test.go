@@ -170,7 +170,7 @@ func TestUnsafeExtraArgNamesChecked(t *testing.T) {
 func TestWeakeningTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range weakenings() {
-		if !slices.Contains([]string{compAPIServer, compControllerManager, compScheduler}, r.component) {
+		if !slices.Contains([]string{ComponentAPIServer, ComponentControllerManager, ComponentScheduler}, r.component) {
 			t.Errorf("%s: unknown component %q", r.flag, r.component)
 		}
 		if r.flag == "" || strings.HasPrefix(r.flag, "-") || r.cis == "" || r.keeps == "" || r.fix == "" || r.weak == nil {
