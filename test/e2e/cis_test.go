@@ -12,7 +12,7 @@ import (
 // shell command that prints nothing when the item holds on the node.
 var cisHostChecks = []struct{ id, what, cmd string }{
 	{"1.1.1-1.1.8, 4.1.1", "unit files 0600 root:root",
-		`find /etc/systemd/system -maxdepth 1 -name '*.service' \( -name 'kube*' -o -name etcd.service -o -name flanneld.service \) \( ! -perm 600 -o ! -user root -o ! -group root \) -printf '%p %m %u:%g\n'`},
+		`cd /etc/systemd/system && find etcd.service kube-apiserver.service kube-controller-manager.service kube-scheduler.service kubelet.service kube-proxy.service flanneld.service \( ! -perm 600 -o ! -user root -o ! -group root \) -printf '%p %m %u:%g\n'`},
 	{"1.1.9", "CNI configuration 0600", `find /etc/cni/net.d /etc/kube-flannel -type f ! -perm 600 -printf '%p %m\n'`},
 	{"1.1.11, 1.1.12", "etcd data dir etcd:etcd 0700", `[ "$(stat -c '%U:%G %a' /var/lib/etcd)" = "etcd:etcd 700" ] || stat -c '%n %U:%G %a' /var/lib/etcd; find /var/lib/etcd ! -user etcd | head -3`},
 	{"1.1.19-1.1.21, 4.1.7", "PKI root:root 0600", `find /etc/kubernetes/pki \( ! -user root -o ! -group root \) -printf '%p %u:%g\n'; find /etc/kubernetes/pki -type f ! -perm 600 -printf '%p %m\n'`},
