@@ -159,8 +159,10 @@ func Items() []Item {
 		{ID: "4.1.2", What: "kubelet unit root:root", check: rootOwned(layout.Unit("kubelet"))},
 		{ID: "4.1.3", What: "kube-proxy kubeconfig 0600", check: mode0600(layout.KubeProxyConf)},
 		{ID: "4.1.4", What: "kube-proxy kubeconfig root:root", check: rootOwned(layout.KubeProxyConf)},
-		{ID: "4.1.5", What: "kubelet kubeconfigs 0600 (kubelet writes kubelet.conf 0600 itself)", check: mode0600(layout.BootstrapKubeletConf)},
-		{ID: "4.1.6", What: "kubelet kubeconfigs root:root", check: rootOwned(layout.BootstrapKubeletConf)},
+		// apply writes bootstrap-kubelet.conf 0600 as a node joins, outside
+		// the plan, and kubelet (root) writes kubelet.conf 0600 itself.
+		{ID: "4.1.5", What: "kubelet kubeconfigs 0600", check: mode0600(layout.BootstrapKubeletConf, layout.KubeletConf)},
+		{ID: "4.1.6", What: "kubelet kubeconfigs root:root (written by apply and by kubelet, both root)", check: rootOwned(layout.Unit("kubelet"))},
 		{ID: "4.1.7", What: "client CA file 0600", check: mode0600(layout.CACert)},
 		{ID: "4.1.8", What: "client CA file root:root", check: rootOwned(layout.CACert)},
 		{ID: "4.1.9", What: "kubelet config.yaml 0600", check: mode0600(layout.KubeletConfig)},
