@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 )
@@ -68,12 +69,15 @@ func outermostList(paths []string) []string {
 func kubeletCgroupRoot(name string) string { return "kubeup-" + name }
 
 // filesProbe prints "path P" for every path of paths that exists, "dir
-// D" for every directory of dirs, and in a sandbox the host's kubelet
-// cgroup roots.
+// D" for every directory of dirs, "user U" for every system user kubeup
+// created (layout.CreatedUsers) that still exists, and in a sandbox the
+// host's kubelet cgroup roots.
 func filesProbe(r *Run, name string, paths, dirs []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `for p in %s; do if [ -e "$p" ] || [ -L "$p" ]; then echo "path $p"; fi; done
-for d in %s; do [ -d "$d" ] && echo "dir $d"; done`, quoteWords(paths), quoteWords(dirs))
+for d in %s; do [ -d "$d" ] && echo "dir $d"; done
+if [ -f %[3]s ]; then while read -r u; do [ -n "$u" ] && id -u "$u" >/dev/null 2>&1 && echo "user $u"; done < %[3]s; fi`,
+		quoteWords(paths), quoteWords(dirs), host.Quote(layout.CreatedUsers))
 	if sandboxCgroupRoot(r) {
 		fmt.Fprintf(&b, "\nfor d in /sys/fs/cgroup/*/%[1]s /sys/fs/cgroup/%[1]s; do [ -d \"$d\" ] && echo \"cgroup $d\"; done", kubeletCgroupRoot(name))
 	}
@@ -108,6 +112,12 @@ func resetFiles(ctx context.Context, r *Run, s *phase.Step) error {
 	if len(got["cgroup"]) > 0 {
 		what := fmt.Sprintf("remove cgroup root /%s (sandbox)", kubeletCgroupRoot(s.HostName()))
 		if err := wetExec(ctx, s, what, cgroupCmd(got["cgroup"])); err != nil {
+			return err
+		}
+	}
+	if users := probeValues(got, "user"); len(users) > 0 {
+		what := "remove system users kubeup created: " + strings.Join(users, ", ")
+		if err := wetExec(ctx, s, what, userdelCmd(users)); err != nil {
 			return err
 		}
 	}
@@ -154,6 +164,12 @@ rm -rf --one-file-system -- %s`, q, tolerantUmount("$m"), q, q)
 // own (containerd's restart takes its sandboxes' shm) is what was wanted.
 func tolerantUmount(m string) string {
 	return fmt.Sprintf(`umount %[1]s 2>/dev/null || umount -l %[1]s 2>/dev/null || ! awk -v m=%[1]s '$2 == m { found = 1 } END { exit !found }' /proc/mounts || { echo "umount %[1]s failed and it is still mounted" >&2; exit 1; }`, `"`+m+`"`)
+}
+
+// userdelCmd removes system users (and their groups, which useradd
+// --user-group made); the services running as them are stopped by then.
+func userdelCmd(users []string) string {
+	return fmt.Sprintf(`for u in %s; do userdel -- "$u" || exit 1; done`, quoteWords(users))
 }
 
 // rmdirCmd removes each directory that is empty, deepest first; one that

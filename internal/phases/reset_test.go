@@ -71,6 +71,7 @@ func newDeployed(t *testing.T, name string) *deployed {
 			"route 10.244.0.0/16 10.244.78.5 dev eth0 scope link\nroute 10.244.0.0/16 10.244.79.0/24 via 192.0.2.1 dev eth0\n",
 		"chains": "chain iptables nat KUBE-SERVICES\nchain iptables filter KUBE-FORWARD\nchain ip6tables filter FLANNEL-FWD\n",
 		"files":  "path /etc/kubernetes\npath " + layout.Binary("kubelet") + "\n",
+		"users":  "user etcd\n",
 	}}
 }
 
@@ -106,7 +107,8 @@ func (d *deployed) wire(f *host.Fake) {
 	f.OnFunc(`^if command -v ctr`, probe("containers", "images", "config"))
 	f.OnFunc(`sed 's/\^/mount /'`, probe("mounts"))
 	f.OnFunc(`^for l in cni0`, probe("links", "routes", "chains"))
-	f.OnFunc(`^for p in .*echo "path`, probe("files"))
+	f.OnFunc(`^for p in .*echo "path`, probe("files", "users"))
+	f.OnFunc(`^for u in .*userdel`, change("users"))
 	f.OnFunc(`^systemctl disable -q`, func(string, []byte) host.Reply {
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -206,6 +208,7 @@ func wantChanges(t *testing.T) []string {
 		"remove 2 iptables chains KUBE-* and FLANNEL-* (filter 1, nat 1) and the rules that jump to them",
 		"remove 1 ip6tables chains KUBE-* and FLANNEL-* (filter 1) and the rules that jump to them",
 		"remove /etc/kubernetes, /usr/local/bin/kubelet",
+		"remove system users kubeup created: etcd",
 	}
 }
 
@@ -518,7 +521,7 @@ func TestResetScriptsParse(t *testing.T) {
 		"networkProbe": networkProbe([]string{"10.244.0.0/16", "fd00::/48"}), "filesProbe": filesProbe(r, "node1", rm.paths, rm.dirs),
 		"containersCmd": removeContainersCmd([]string{"a", "b"}), "stopCmd": stopUnitsCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
 		"chainsCmd": deleteChainsCmd("ip6tables"), "removeCmd": removePathsCmd(rm.paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
-		"rmdirCmd": rmdirCmd(rm.dirs), "routeCmd": deleteRouteCmd("10.244.0.0/16", strings.Fields("10.244.1.0/24 via 10.0.0.2 dev eth0")),
+		"rmdirCmd": rmdirCmd(rm.dirs), "userdelCmd": userdelCmd([]string{"etcd"}), "routeCmd": deleteRouteCmd("10.244.0.0/16", strings.Fields("10.244.1.0/24 via 10.0.0.2 dev eth0")),
 		"recordProbe": recordProbe(rm.dirs),
 	}
 	if !strings.Contains(scripts["filesProbe"], "kubeup-node1") {

@@ -44,6 +44,8 @@ for t in iptables ip6tables; do
 done
 echo "## containerd k8s.io"
 ctr -n k8s.io containers ls -q; ctr -n k8s.io images ls -q
+echo "## users and groups"
+cut -d: -f1 /etc/passwd | sort; cut -d: -f1 /etc/group | sort | sed 's/^/group /'
 echo "## cgroups"
 ls -d /sys/fs/cgroup/*/kubeup-* /sys/fs/cgroup/kubeup-* 2>/dev/null | sort`
 
