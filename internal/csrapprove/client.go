@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	certv1 "k8s.io/api/certificates/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"kubeup.dev/kubeup/internal/bootstrap"
@@ -18,15 +17,14 @@ import (
 // (and listed in Refused). Requests of other users are left alone.
 func ApproveJoin(ctx context.Context, cs kubernetes.Interface, tokens map[string]string) (Result, error) {
 	res := Result{Refused: map[string]string{}}
-	list, err := cs.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	csrs, err := pending(ctx, cs, certv1.KubeAPIServerClientKubeletSignerName)
 	if err != nil {
-		return res, fmt.Errorf("list certificate signing requests: %w", err)
+		return res, err
 	}
-	for i := range list.Items {
-		csr := &list.Items[i]
+	for _, csr := range csrs {
 		id, ok := strings.CutPrefix(csr.Spec.Username, bootstrap.UserPrefix)
 		node, mine := tokens[id]
-		if !ok || !mine || csr.Spec.SignerName != certv1.KubeAPIServerClientKubeletSignerName || decided(csr) {
+		if !ok || !mine {
 			continue
 		}
 		if err := CheckJoin(csr, node); err != nil {

@@ -41,15 +41,11 @@ type Result struct {
 // Check for a host in hosts.
 func ApproveServing(ctx context.Context, cs kubernetes.Interface, hosts []spec.Host) (Result, error) {
 	res := Result{Refused: map[string]string{}}
-	list, err := cs.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	csrs, err := pending(ctx, cs, certv1.KubeletServingSignerName)
 	if err != nil {
-		return res, fmt.Errorf("list certificate signing requests: %w", err)
+		return res, err
 	}
-	for i := range list.Items {
-		csr := &list.Items[i]
-		if csr.Spec.SignerName != certv1.KubeletServingSignerName || decided(csr) {
-			continue
-		}
+	for _, csr := range csrs {
 		if err := Check(csr, hosts); err != nil {
 			res.Refused[csr.Name] = err.Error()
 			continue
@@ -60,6 +56,21 @@ func ApproveServing(ctx context.Context, cs kubernetes.Interface, hosts []spec.H
 		res.Approved = append(res.Approved, csr.Name)
 	}
 	return res, nil
+}
+
+// pending lists the undecided requests to signer.
+func pending(ctx context.Context, cs kubernetes.Interface, signer string) ([]*certv1.CertificateSigningRequest, error) {
+	list, err := cs.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list certificate signing requests: %w", err)
+	}
+	var out []*certv1.CertificateSigningRequest
+	for i := range list.Items {
+		if csr := &list.Items[i]; csr.Spec.SignerName == signer && !decided(csr) {
+			out = append(out, csr)
+		}
+	}
+	return out, nil
 }
 
 func decided(csr *certv1.CertificateSigningRequest) bool {

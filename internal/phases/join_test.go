@@ -22,6 +22,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"kubeup.dev/kubeup/internal/bootstrap"
+	"kubeup.dev/kubeup/internal/csrapprove/csrtest"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
@@ -89,7 +90,7 @@ func newJoinCluster(t *testing.T, r *Run, f *host.Fake, csrNode string) *joinClu
 		sec := a.(k8stesting.CreateAction).GetObject().(*corev1.Secret)
 		id := sec.StringData["token-id"]
 		j.tokens = append(j.tokens, id)
-		csr := joinRequest(t, "csr-"+id, bootstrap.UserPrefix+id, "system:node:"+csrNode)
+		csr := csrtest.NodeClient(t, "csr-"+id, bootstrap.UserPrefix+id, "system:node:"+csrNode)
 		return false, nil, j.cs.Tracker().Add(csr)
 	})
 	f.On(`systemctl is-active`, host.Reply{Stdout: "kubelet inactive disabled\n"})
@@ -122,25 +123,6 @@ func (j *joinCluster) secrets(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(list.Items)
-}
-
-func joinRequest(t *testing.T, name, user, cn string) *certv1.CertificateSigningRequest {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader,
-		&x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, Organization: []string{"system:nodes"}}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &certv1.CertificateSigningRequest{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: certv1.CertificateSigningRequestSpec{
-			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
-			SignerName: certv1.KubeAPIServerClientKubeletSignerName, Username: user,
-			Usages: []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageClientAuth},
-		}}
 }
 
 func runKubeletPhase(t *testing.T, r *Run, dryRun bool) (*phase.Report, error) {

@@ -4,12 +4,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"testing"
 	"time"
@@ -22,6 +17,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/bootstrap"
 	"kubeup.dev/kubeup/internal/csrapprove"
+	"kubeup.dev/kubeup/internal/csrapprove/csrtest"
 	"kubeup.dev/kubeup/internal/layout"
 )
 
@@ -75,7 +71,8 @@ func checkStolenToken(t *testing.T, admin kubernetes.Interface, kubeconfig, work
 	}
 	defer admin.CoreV1().Secrets(sec.Namespace).Delete(ctx, sec.Name, metav1.DeleteOptions{})
 	thief := tokenClient(t, kubeconfig, tok.String())
-	csr, err := thief.CertificatesV1().CertificateSigningRequests().Create(ctx, clientCSR(t, "system:node:"+controlPlane), metav1.CreateOptions{})
+	csr, err := thief.CertificatesV1().CertificateSigningRequests().Create(ctx,
+		csrtest.NodeClient(t, "kubeup-e2e-stolen-token-"+tok.ID, "", "system:node:"+controlPlane), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("a bootstrap token may create a CSR, got %v", err)
 	}
@@ -122,26 +119,4 @@ func tokenClient(t *testing.T, kubeconfig, token string) kubernetes.Interface {
 	cfg := rest.AnonymousClientConfig(restConfig(t, kubeconfig))
 	cfg.BearerToken = token
 	return kubernetes.NewForConfigOrDie(cfg)
-}
-
-// clientCSR is the request a kubelet makes for its client certificate.
-func clientCSR(t *testing.T, cn string) *certv1.CertificateSigningRequest {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader,
-		&x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, Organization: []string{"system:nodes"}}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &certv1.CertificateSigningRequest{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: "kubeup-e2e-stolen-token-"},
-		Spec: certv1.CertificateSigningRequestSpec{
-			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
-			SignerName: certv1.KubeAPIServerClientKubeletSignerName,
-			Usages:     []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageClientAuth},
-		},
-	}
 }
