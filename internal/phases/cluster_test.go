@@ -3,12 +3,14 @@ package phases
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/spec"
 )
 
@@ -57,5 +59,25 @@ func TestMarkNodesLabelsAndTaintsByRole(t *testing.T) {
 	rep, err := runPhases(t, r, false, "nodes/roles")
 	if err != nil || rep.Changes() != 0 {
 		t.Errorf("second run: %v %v", changeList(rep), err)
+	}
+}
+
+// TestFictitiousComponentIsOneCatalogEntry: a component added to the
+// run's catalog is distributed, has its port checked by preflight and is
+// started with its tier, with no other edit.
+func TestFictitiousComponentIsOneCatalogEntry(t *testing.T) {
+	r, _ := testRun(t)
+	r.Components = append(r.Components, catalog.Component{Name: "node-exporter", Tier: catalog.Network,
+		Binaries: []string{"node-exporter"}, OwnUnit: true, Ports: []int{9100}, On: catalog.EveryHost})
+	h := r.specHost("node2")
+	if !slices.Contains(r.binariesFor(h), "node-exporter") {
+		t.Errorf("binaries %v", r.binariesFor(h))
+	}
+	if got := r.unitsOf("node2", catalog.Network); !slices.Equal(got, []string{"kube-proxy", "flanneld", "node-exporter"}) {
+		t.Errorf("network tier units %v", got)
+	}
+	found := checkPorts(r, h, &Facts{Listeners: []Listener{{Port: 9100, Process: "nginx"}}})
+	if len(found) != 1 || !strings.Contains(found[0].Message, "port 9100 (node-exporter)") {
+		t.Errorf("preflight findings %+v", found)
 	}
 }

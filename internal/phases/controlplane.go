@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 )
-
-// controlPlaneUnits start in this order on each control-plane host.
-var controlPlaneUnits = []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"}
 
 // localKubectl runs kubectl on a control-plane host as the cluster admin
 // against the host's own API server.
@@ -24,18 +22,19 @@ func localKubectl(args string) string {
 // host and waits for its API server's /readyz; the phase runs one host at
 // a time so that a bad change never takes down every API server.
 func startControlPlane(ctx context.Context, r *Run, s *phase.Step) error {
-	if err := ensureUnits(ctx, r, s, controlPlaneUnits...); err != nil {
+	if err := ensureUnits(ctx, r, s, r.unitsOf(s.HostName(), catalog.ControlPlane)...); err != nil {
 		return err
 	}
 	if s.DryRun() {
 		return nil
 	}
 	return s.Do("wait for kube-apiserver /readyz", func() error {
-		return waitAPIServer(ctx, r, s.Host())
+		return waitAPIServer(ctx, r, s)
 	})
 }
 
-func waitAPIServer(ctx context.Context, r *Run, h host.Host) error {
+func waitAPIServer(ctx context.Context, r *Run, s *phase.Step) error {
+	h := s.Host()
 	err := poll(ctx, r.Waits.ControlPlane, func(ctx context.Context) (bool, string) {
 		out, stderr, err := h.Exec(ctx, localKubectl("get --raw=/readyz"))
 		if err != nil {
@@ -46,16 +45,16 @@ func waitAPIServer(ctx context.Context, r *Run, h host.Host) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("kube-apiserver: %w\nlast lines of its journal:\n%s", err, failingUnitJournal(ctx, h))
+	return fmt.Errorf("kube-apiserver: %w\nlast lines of its journal:\n%s", err, failingUnitJournal(ctx, h, r.unitsOf(s.HostName(), catalog.ControlPlane)))
 }
 
-// failingUnitJournal shows the journal of the first control-plane unit
-// that is not active, or the API server's.
-func failingUnitJournal(ctx context.Context, h host.Host) string {
-	states, err := unitStates(ctx, h, controlPlaneUnits)
+// failingUnitJournal shows the journal of the first of units that is
+// not active, or the API server's.
+func failingUnitJournal(ctx context.Context, h host.Host, units []string) string {
+	states, err := unitStates(ctx, h, units)
 	unit := "kube-apiserver"
 	if err == nil {
-		for _, u := range controlPlaneUnits {
+		for _, u := range units {
 			if !states[u].Active {
 				unit = u
 				break

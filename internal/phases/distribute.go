@@ -6,10 +6,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
@@ -17,17 +17,10 @@ import (
 	"kubeup.dev/kubeup/internal/spec"
 )
 
-// binariesFor names the binaries a host's roles need (manifest names).
-func binariesFor(c *spec.Cluster, h spec.Host) []string {
-	names := []string{"kubelet", "kube-proxy", "kubectl", "flanneld", "cni/flannel"}
-	if h.HasRole(spec.RoleControlPlane) {
-		names = append(names, "kube-apiserver", "kube-controller-manager", "kube-scheduler")
-	}
-	if h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil {
-		names = append(names, "etcd", "etcdctl")
-	}
-	sort.Strings(names)
-	return names
+// binariesFor names the binaries host h's components need (manifest
+// names).
+func (r *Run) binariesFor(h spec.Host) []string {
+	return catalog.Binaries(r.componentsOn(h))
 }
 
 // installPath is where a manifest binary goes on a host: CNI plugins
@@ -52,7 +45,7 @@ type wanted struct {
 // wantedArtifacts lists every binary and image archive host h needs.
 func (r *Run) wantedArtifacts(h spec.Host) ([]wanted, error) {
 	var out []wanted
-	for _, n := range binariesFor(r.Cluster, h) {
+	for _, n := range r.binariesFor(h) {
 		a, ok := r.Artifacts.Find(manifest.KindBinary, n)
 		if !ok {
 			return nil, fmt.Errorf("the artifacts lack binary %s: rebuild them (kubeup artifacts build) or use a complete bundle", n)

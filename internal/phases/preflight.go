@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
 )
@@ -182,30 +183,12 @@ func checkSwap(_ *Run, _ spec.Host, f *Facts) []Finding {
 	return nil
 }
 
-// portsFor lists the ports a host's roles need, by component.
-func portsFor(h spec.Host, c *spec.Cluster) map[int]string {
-	ports := map[int]string{10250: "kubelet"}
-	if h.HasRole(spec.RoleControlPlane) {
-		ports[6443], ports[10257], ports[10259] = "kube-apiserver", "kube-controller-manager", "kube-scheduler"
-	}
-	if h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil {
-		ports[2379], ports[2380] = "etcd", "etcd"
-	}
-	return ports
-}
-
-// ours reports whether a listening process is a component kubeup runs
-// (ss shortens process names to 15 characters).
-func ours(process string) bool {
-	return process == "etcd" || strings.HasPrefix(process, "kube-") || process == "kubelet"
-}
-
 func checkPorts(r *Run, h spec.Host, f *Facts) []Finding {
 	var out []Finding
-	ports := portsFor(h, r.Cluster)
+	ports := catalog.Ports(r.componentsOn(h))
 	for _, l := range f.Listeners {
 		comp, needed := ports[l.Port]
-		if needed && !ours(l.Process) {
+		if needed && !catalog.Owns(r.Components, l.Process) {
 			out = append(out, fail(fmt.Sprintf("Port-%d", l.Port), "port %d (%s) is in use by %q: stop it or move it", l.Port, comp, l.Process)...)
 		}
 	}

@@ -149,7 +149,7 @@ func plannedRecord(r *Run, h spec.Host, exists func(string) bool) *InstallRecord
 			rec.Add(recFile, f.Path)
 		}
 	}
-	for _, b := range binariesFor(r.Cluster, h) {
+	for _, b := range r.binariesFor(h) {
 		rec.Add(recFile, installPath(b))
 	}
 	rec.Add(recFile, componentFiles()...)

@@ -14,6 +14,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
@@ -209,9 +210,7 @@ func quoteWords(words []string) string {
 }
 
 // resetUnits are the units kubeup installs, in stop order.
-func resetUnits() []string {
-	return []string{"kubelet", "kube-proxy", "flanneld", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"}
-}
+func resetUnits() []string { return catalog.Names(catalog.StopOrder(catalog.OwnUnits(catalog.All()))) }
 
 // unitProbe prints which of kubeup's units have a unit file in
 // /etc/systemd/system and the state of each ("unit ID=...", a bare

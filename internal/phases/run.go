@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/plan"
@@ -43,6 +44,9 @@ type Run struct {
 	Waits Waits
 	// SkipSmoke leaves the pod smoke tests out of validation.
 	SkipSmoke bool
+	// Components are the programs kubeup runs (catalog.All(); unit tests
+	// add fictitious ones).
+	Components []catalog.Component
 	// Clientset talks to the cluster; nil makes one from the admin
 	// kubeconfig (unit tests set a fake).
 	Clientset kubernetes.Interface
@@ -77,7 +81,24 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
+		Components: catalog.All(),
 		hosts: map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
+}
+
+// componentsOn lists the components that run on host h, in start order.
+func (r *Run) componentsOn(h spec.Host) []catalog.Component {
+	var out []catalog.Component
+	for _, k := range r.Components {
+		if k.RunsOn(r.Cluster, h) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// unitsOf names the components of host hostName in tier t, in start order.
+func (r *Run) unitsOf(hostName string, t catalog.Tier) []string {
+	return catalog.Names(catalog.InTier(r.componentsOn(r.specHost(hostName)), t))
 }
 
 // SetHost records a connected host.

@@ -35,7 +35,7 @@ func (r *Run) unitDeps(hostName, unit string) []string {
 	for p := range content {
 		candidates = append(candidates, p)
 	}
-	for _, b := range binariesFor(r.Cluster, hf.Host) {
+	for _, b := range r.binariesFor(hf.Host) {
 		candidates = append(candidates, installPath(b))
 	}
 	queue := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)

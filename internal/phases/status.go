@@ -3,11 +3,11 @@ package phases
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/phase"
-	"kubeup.dev/kubeup/internal/spec"
 )
 
 // Status returns the phases of kubeup status: read-only checks of every
@@ -21,23 +21,11 @@ func Status() []phase.Phase[*Run] {
 	}
 }
 
-// unitsFor lists the units kubeup runs on a host.
-func unitsFor(c *spec.Cluster, h spec.Host) []string {
-	units := []string{"containerd", "kubelet", "kube-proxy", "flanneld"}
-	if h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil {
-		units = append(units, "etcd")
-	}
-	if h.HasRole(spec.RoleControlPlane) {
-		units = append(units, controlPlaneUnits...)
-	}
-	sort.Strings(units)
-	return units
-}
-
 // checkServices reports every unit of the host and fails naming the
 // inactive ones with their journals.
 func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
-	units := unitsFor(r.Cluster, r.specHost(s.HostName()))
+	units := catalog.Names(r.componentsOn(r.specHost(s.HostName())))
+	slices.Sort(units)
 	states, err := unitStates(ctx, s.Host(), units)
 	if err != nil {
 		return err

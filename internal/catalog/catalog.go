@@ -1,0 +1,161 @@
+// Package catalog states once what each component kubeup runs on a host
+// is: the hosts it runs on, the binaries it needs, whether kubeup
+// installs its systemd unit, the ports it listens on and the process name
+// that holds them. Distribution, preflight, status, reset and the phases
+// that start units derive their lists from it, so adding a component is
+// one entry here plus its render files.
+package catalog
+
+import (
+	"slices"
+
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// Tier orders the start of components: a tier starts once the tiers
+// before it run.
+type Tier int
+
+// The tiers in start order.
+const (
+	Runtime      Tier = iota // the container runtime
+	Datastore                // etcd
+	ControlPlane             // API server, controller manager, scheduler
+	Node                     // the kubelet
+	Network                  // kube-proxy and the network plugin
+)
+
+// Component is one program kubeup runs on hosts.
+type Component struct {
+	// Name is the component's name and its systemd unit's.
+	Name string
+	// Tier says when it starts.
+	Tier Tier
+	// Binaries are the artifacts it needs on the host (manifest names;
+	// cni/NAME are CNI plugins).
+	Binaries []string
+	// OwnUnit says kubeup writes its unit file; false for units the OS
+	// package ships (containerd).
+	OwnUnit bool
+	// Ports it listens on, which preflight wants free.
+	Ports []int
+	// On reports whether the component runs on host h of cluster c.
+	On func(c *spec.Cluster, h spec.Host) bool
+}
+
+// RunsOn reports whether the component runs on host h of cluster c.
+func (k Component) RunsOn(c *spec.Cluster, h spec.Host) bool { return k.On(c, h) }
+
+// EveryHost runs a component on every host (every host is a node).
+func EveryHost(*spec.Cluster, spec.Host) bool { return true }
+
+// ControlPlanes runs a component on the control-plane hosts.
+func ControlPlanes(_ *spec.Cluster, h spec.Host) bool { return h.HasRole(spec.RoleControlPlane) }
+
+// EtcdMembers runs a component on the etcd hosts when kubeup runs etcd
+// (not an external one).
+func EtcdMembers(c *spec.Cluster, h spec.Host) bool {
+	return h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil
+}
+
+// All lists every component in start order (tier, then the order within
+// a tier that units start in).
+func All() []Component {
+	return []Component{
+		{Name: "containerd", Tier: Runtime, On: EveryHost},
+		{Name: "etcd", Tier: Datastore, Binaries: []string{"etcd", "etcdctl"}, OwnUnit: true,
+			Ports: []int{2379, 2380}, On: EtcdMembers},
+		{Name: "kube-apiserver", Tier: ControlPlane, Binaries: []string{"kube-apiserver", "kubectl"}, OwnUnit: true,
+			Ports: []int{6443}, On: ControlPlanes},
+		{Name: "kube-controller-manager", Tier: ControlPlane, Binaries: []string{"kube-controller-manager"}, OwnUnit: true,
+			Ports: []int{10257}, On: ControlPlanes},
+		{Name: "kube-scheduler", Tier: ControlPlane, Binaries: []string{"kube-scheduler"}, OwnUnit: true,
+			Ports: []int{10259}, On: ControlPlanes},
+		{Name: "kubelet", Tier: Node, Binaries: []string{"kubelet", "kubectl"}, OwnUnit: true,
+			Ports: []int{10250}, On: EveryHost},
+		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"}, OwnUnit: true, On: EveryHost},
+		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, OwnUnit: true, On: EveryHost},
+	}
+}
+
+// For lists the components that run on host h, in start order.
+func For(c *spec.Cluster, h spec.Host) []Component {
+	var out []Component
+	for _, k := range All() {
+		if k.RunsOn(c, h) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Names returns the components' names, in their order.
+func Names(ks []Component) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// InTier keeps the components of tier t.
+func InTier(ks []Component, t Tier) []Component {
+	return slices.DeleteFunc(slices.Clone(ks), func(k Component) bool { return k.Tier != t })
+}
+
+// OwnUnits keeps the components whose unit file kubeup writes.
+func OwnUnits(ks []Component) []Component {
+	return slices.DeleteFunc(slices.Clone(ks), func(k Component) bool { return !k.OwnUnit })
+}
+
+// Binaries lists the artifacts the components need, sorted, once each.
+func Binaries(ks []Component) []string {
+	var out []string
+	for _, k := range ks {
+		for _, b := range k.Binaries {
+			if !slices.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Ports maps each port the components listen on to the component.
+func Ports(ks []Component) map[int]string {
+	out := map[int]string{}
+	for _, k := range ks {
+		for _, p := range k.Ports {
+			out[p] = k.Name
+		}
+	}
+	return out
+}
+
+// stopRank orders tiers for stopping: the kubelet first (so that it
+// restarts no pod while the rest goes), then what depends on the others
+// before what they depend on.
+func stopRank(t Tier) int {
+	return map[Tier]int{Node: 0, Network: 1, ControlPlane: 2, Datastore: 3, Runtime: 4}[t]
+}
+
+// StopOrder orders components for stopping: by stopRank, and within a
+// tier in reverse start order.
+func StopOrder(ks []Component) []Component {
+	out := slices.Clone(ks)
+	slices.Reverse(out)
+	slices.SortStableFunc(out, func(a, b Component) int { return stopRank(a.Tier) - stopRank(b.Tier) })
+	return out
+}
+
+// processNameMax is how much of a process name ss and /proc show.
+const processNameMax = 15
+
+// Owns reports whether a process name (as ss shows it, cut to 15
+// characters) is one of the components'.
+func Owns(ks []Component, process string) bool {
+	return slices.ContainsFunc(ks, func(k Component) bool {
+		return k.Name[:min(len(k.Name), processNameMax)] == process
+	})
+}
