@@ -18,6 +18,9 @@ type File struct {
 	// a configuration or a certificate that CIS asks to be 0600): its
 	// changes and checksum may be shown although its mode is 0600.
 	Plain bool
+	// Readers are the components (catalog names) that read the file:
+	// a change restarts exactly them.
+	Readers []string
 }
 
 // SHA256 returns the hex sha256 of the content.

@@ -20,6 +20,7 @@ type hostConf struct {
 	path         string
 	user         string // auth info name
 	cert         string // the PKI client certificate
+	reader       string // the component that reads the file; empty: people
 	local        bool   // talks to its own host's API server
 	controlPlane bool   // only on control-plane hosts
 }
@@ -30,11 +31,11 @@ func hostConfs() []hostConf {
 	return []hostConf{
 		{path: layout.AdminConf, user: "kubernetes-admin", cert: pki.Admin, controlPlane: true},
 		{path: layout.ControllerManagerConf, user: "system:kube-controller-manager",
-			cert: pki.ControllerManager, local: true, controlPlane: true},
-		{path: layout.SchedulerConf, user: "system:kube-scheduler", cert: pki.Scheduler,
+			cert: pki.ControllerManager, reader: "kube-controller-manager", local: true, controlPlane: true},
+		{path: layout.SchedulerConf, user: "system:kube-scheduler", cert: pki.Scheduler, reader: "kube-scheduler",
 			local: true, controlPlane: true},
-		{path: layout.KubeProxyConf, user: "system:kube-proxy", cert: pki.KubeProxy},
-		{path: layout.FlannelConf, user: "system:kube-flannel", cert: pki.Flanneld},
+		{path: layout.KubeProxyConf, user: "system:kube-proxy", cert: pki.KubeProxy, reader: "kube-proxy"},
+		{path: layout.FlannelConf, user: "system:kube-flannel", cert: pki.Flanneld, reader: "flanneld"},
 	}
 }
 
@@ -53,7 +54,11 @@ func FilesFor(c *spec.Cluster, h spec.Host, st *pki.Store) ([]hostfile.File, err
 		if err != nil {
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
-		out = append(out, hostfile.File{Path: hc.path, Mode: 0o600, Content: b})
+		f := hostfile.File{Path: hc.path, Mode: 0o600, Content: b}
+		if hc.reader != "" {
+			f.Readers = []string{hc.reader}
+		}
+		out = append(out, f)
 	}
 	hostfile.Sort(out)
 	return out, nil

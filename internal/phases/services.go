@@ -6,8 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
-	"sort"
-	"strings"
+	"slices"
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
@@ -23,42 +22,21 @@ const unitStampDir = layout.KubeupDir + "/units"
 func stampPath(unit string) string { return path.Join(unitStampDir, unit+".stamp") }
 
 // unitDeps returns the paths whose change means unit must restart: its
-// unit file (or, for units the OS ships, their configuration), every
-// planned file or installed binary it names, and what those name in turn.
+// unit file (or, for units the OS ships, their configuration), the
+// planned files that name it among their readers, and its program.
 func (r *Run) unitDeps(hostName, unit string) []string {
 	hf := r.hostFiles(hostName)
-	content := map[string]string{}
+	deps := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)
 	for _, f := range hf.Files {
-		content[f.Path] = string(f.Content)
-	}
-	candidates := make([]string, 0, len(content))
-	for p := range content {
-		candidates = append(candidates, p)
-	}
-	for _, b := range r.binariesFor(hf.Host) {
-		candidates = append(candidates, installPath(b))
-	}
-	queue := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)
-	seen := map[string]bool{}
-	for _, p := range queue {
-		seen[p] = true
-	}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range candidates {
-			if !seen[c] && strings.Contains(content[p], c) {
-				seen[c] = true
-				queue = append(queue, c)
-			}
+		if slices.Contains(f.Readers, unit) {
+			deps = append(deps, f.Path)
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for p := range seen {
-		out = append(out, p)
+	if slices.Contains(r.binariesFor(hf.Host), unit) {
+		deps = append(deps, installPath(unit))
 	}
-	sort.Strings(out)
-	return out
+	slices.Sort(deps)
+	return slices.Compact(deps)
 }
 
 // externalUnitConfig names the configuration of units whose unit file

@@ -55,6 +55,8 @@ type def struct {
 	keyTo       to     // who receives the private key
 	hostCert    string // path on hosts; empty: not placed on hosts
 	hostKey     string
+	certReaders []string // components that read hostCert (restarted when it changes)
+	keyReaders  []string // components that read hostKey
 }
 
 // catalog is the certificate set: CAs come before the leaves they sign.
@@ -68,35 +70,45 @@ func catalog() []def {
 	client := []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	both := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	masters := []string{"system:masters"}
+	apiserver, etcdMember := []string{"kube-apiserver"}, []string{"etcd"}
 	return []def{
 		{name: CA, kind: kindCA, cn: "kubernetes", usage: caUse,
-			certTo: toAll, keyTo: cp, hostCert: layout.CACert, hostKey: layout.CAKey},
+			certTo: toAll, keyTo: cp, hostCert: layout.CACert, hostKey: layout.CAKey,
+			certReaders: []string{"kube-apiserver", "kube-controller-manager", "kubelet"}, keyReaders: []string{"kube-controller-manager"}},
 		{name: "apiserver", ca: CA, cn: "kube-apiserver", usage: leafUse, extUsage: server,
-			sans: apiServerSANs, certTo: cp, keyTo: cp, hostCert: layout.APIServerCert, hostKey: layout.APIServerKey},
+			sans: apiServerSANs, certTo: cp, keyTo: cp, hostCert: layout.APIServerCert, hostKey: layout.APIServerKey, certReaders: apiserver, keyReaders: apiserver},
 		{name: "apiserver-kubelet-client", ca: CA, cn: "kube-apiserver-kubelet-client", org: masters,
 			usage: leafUse, extUsage: client, certTo: cp, keyTo: cp,
-			hostCert: layout.APIServerKubeletClientCert, hostKey: layout.APIServerKubeletClientKey},
+			hostCert: layout.APIServerKubeletClientCert, hostKey: layout.APIServerKubeletClientKey,
+			certReaders: apiserver, keyReaders: apiserver},
 		{name: FrontProxyCA, kind: kindCA, cn: "front-proxy-ca", usage: caUse,
-			certTo: cp, keyTo: cp, hostCert: layout.FrontProxyCACert, hostKey: layout.FrontProxyCAKey},
+			certTo: cp, keyTo: cp, hostCert: layout.FrontProxyCACert, hostKey: layout.FrontProxyCAKey,
+			certReaders: []string{"kube-apiserver", "kube-controller-manager"}},
 		{name: "front-proxy-client", ca: FrontProxyCA, cn: "front-proxy-client", usage: leafUse,
 			extUsage: client, certTo: cp, keyTo: cp,
-			hostCert: layout.FrontProxyClientCert, hostKey: layout.FrontProxyClientKey},
+			hostCert: layout.FrontProxyClientCert, hostKey: layout.FrontProxyClientKey,
+			certReaders: apiserver, keyReaders: apiserver},
 		{name: "sa", kind: kindKeyPair, certTo: cp, keyTo: cp,
-			hostCert: layout.ServiceAccountPub, hostKey: layout.ServiceAccountKey},
+			hostCert: layout.ServiceAccountPub, hostKey: layout.ServiceAccountKey,
+			certReaders: apiserver, keyReaders: []string{"kube-apiserver", "kube-controller-manager"}},
 		{name: EtcdCA, kind: kindCA, etcd: true, cn: "etcd-ca", usage: caUse,
-			certTo: cp | toEtcd, keyTo: cp, hostCert: layout.EtcdCACert, hostKey: layout.EtcdCAKey},
+			certTo: cp | toEtcd, keyTo: cp, hostCert: layout.EtcdCACert, hostKey: layout.EtcdCAKey,
+			certReaders: []string{"etcd", "kube-apiserver"}},
 		{name: "etcd/server", ca: EtcdCA, etcd: true, perEtcdHost: true, usage: leafUse,
 			extUsage: both, sans: etcdSANs, certTo: toOwner, keyTo: toOwner,
-			hostCert: layout.EtcdServerCert, hostKey: layout.EtcdServerKey},
+			hostCert: layout.EtcdServerCert, hostKey: layout.EtcdServerKey,
+			certReaders: etcdMember, keyReaders: etcdMember},
 		{name: "etcd/peer", ca: EtcdCA, etcd: true, perEtcdHost: true, usage: leafUse,
 			extUsage: both, sans: etcdSANs, certTo: toOwner, keyTo: toOwner,
-			hostCert: layout.EtcdPeerCert, hostKey: layout.EtcdPeerKey},
+			hostCert: layout.EtcdPeerCert, hostKey: layout.EtcdPeerKey,
+			certReaders: etcdMember, keyReaders: etcdMember},
 		{name: "etcd/healthcheck-client", ca: EtcdCA, etcd: true, cn: "kube-etcd-healthcheck-client",
 			usage: leafUse, extUsage: client, certTo: toEtcd, keyTo: toEtcd,
 			hostCert: layout.EtcdHealthcheckClientCert, hostKey: layout.EtcdHealthcheckClientKey},
 		{name: "apiserver-etcd-client", ca: EtcdCA, etcd: true, cn: "kube-apiserver-etcd-client",
 			usage: leafUse, extUsage: client, certTo: cp, keyTo: cp,
-			hostCert: layout.APIServerEtcdClientCert, hostKey: layout.APIServerEtcdClientKey},
+			hostCert: layout.APIServerEtcdClientCert, hostKey: layout.APIServerEtcdClientKey,
+			certReaders: apiserver, keyReaders: apiserver},
 		// Client certificates embedded in kubeconfig files, not placed on
 		// hosts as files of their own.
 		{name: Admin, ca: CA, cn: "kubernetes-admin", org: masters, usage: leafUse, extUsage: client},

@@ -23,10 +23,10 @@ func (e *entry) filesFor(h spec.Host) []hostfile.File {
 	var out []hostfile.File
 	if e.hostCert != "" && e.certTo.includes(h, e.owner) {
 		// Root-only as CIS 1.1.20 and 4.1.7 ask, though not secret.
-		out = append(out, hostfile.File{Path: e.hostCert, Mode: 0o600, Content: e.certPEM, Plain: true})
+		out = append(out, hostfile.File{Path: e.hostCert, Mode: 0o600, Content: e.certPEM, Plain: true, Readers: e.certReaders})
 	}
 	if e.hostKey != "" && e.keyTo.includes(h, e.owner) {
-		out = append(out, hostfile.File{Path: e.hostKey, Mode: 0o600, Content: e.keyPEM})
+		out = append(out, hostfile.File{Path: e.hostKey, Mode: 0o600, Content: e.keyPEM, Readers: e.keyReaders})
 	}
 	return out
 }

@@ -12,7 +12,9 @@ import (
 	"io/fs"
 	"net/netip"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
 	"kubeup.dev/kubeup/internal/versions"
@@ -54,8 +56,33 @@ func HostFiles(c *spec.Cluster, h spec.Host, sec *state.Secrets) ([]hostfile.Fil
 		}
 		files = append(files, out...)
 	}
+	readBy := readers()
+	for i := range files {
+		files[i].Readers = readBy(files[i].Path)
+	}
 	hostfile.Sort(files)
 	return files, nil
+}
+
+// readers returns, for a rendered file's path, the components that read
+// it: each unit file its component, and the configurations below. Files
+// read by no component (kernel settings, CNI configuration, addon
+// manifests) have none.
+func readers() func(path string) []string {
+	byPath := map[string][]string{
+		layout.ContainerdConfig:     {"containerd"},
+		layout.KubeletConfig:        {"kubelet"},
+		layout.KubeletResolvConf:    {"kubelet"},
+		layout.KubeProxyConfig:      {"kube-proxy"},
+		layout.FlannelNetConf:       {"flanneld"},
+		layout.AuditPolicy:          {"kube-apiserver"},
+		layout.AuthenticationConfig: {"kube-apiserver"},
+		layout.EncryptionConfig:     {"kube-apiserver"},
+	}
+	for _, k := range catalog.All() {
+		byPath[layout.Unit(k.Name)] = []string{k.Name}
+	}
+	return func(path string) []string { return byPath[path] }
 }
 
 func newInput(c *spec.Cluster, h spec.Host, sec *state.Secrets) (*input, error) {
