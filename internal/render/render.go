@@ -107,17 +107,27 @@ func newInput(c *spec.Cluster, h spec.Host, sec *state.Secrets) (*input, error) 
 	return &input{c: c, s: &c.Spec, h: h, sec: sec, v: v, minor: minor, dnsIP: dns}, nil
 }
 
-// generators lists the components host in.h runs: every host is a node
-// (containerd, kubelet, kube-proxy, flannel); etcd and control-plane hosts
-// add their components. Only control planes get files that reference CA
-// keys or cluster secrets.
+// componentGenerators renders each catalog component's files.
+func componentGenerators() map[string]generator {
+	return map[string]generator{
+		"containerd": containerdFiles, "etcd": etcdFiles, "kube-apiserver": apiServerFiles,
+		"kube-controller-manager": controllerManagerFiles, "kube-scheduler": schedulerFiles,
+		"kubelet": kubeletFiles, "kube-proxy": kubeProxyFiles, "flanneld": flannelFiles,
+	}
+}
+
+// generators lists what host in.h gets: the kernel settings, the files
+// of each component the catalog runs there, and on control planes the
+// addon manifests. Only control planes get files that reference CA keys
+// or cluster secrets.
 func generators(in *input) []generator {
-	gs := []generator{kernelFiles, containerdFiles, kubeletFiles, kubeProxyFiles, flannelFiles}
-	if in.h.HasRole(spec.RoleEtcd) && in.s.Etcd.External == nil {
-		gs = append(gs, etcdFiles)
+	gs := []generator{kernelFiles}
+	byName := componentGenerators()
+	for _, k := range catalog.For(in.c, in.h) {
+		gs = append(gs, byName[k.Name])
 	}
 	if in.h.HasRole(spec.RoleControlPlane) {
-		gs = append(gs, apiServerFiles, controllerManagerFiles, schedulerFiles, addonFiles)
+		gs = append(gs, addonFiles)
 	}
 	return gs
 }
