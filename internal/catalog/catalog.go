@@ -39,6 +39,11 @@ type Component struct {
 	OwnUnit bool
 	// Ports it listens on, which preflight wants free.
 	Ports []int
+	// Links are the network interfaces it creates (reset deletes them).
+	Links []string
+	// ChainPrefixes begin the names of the iptables chains it creates in
+	// any table (reset deletes them and the rules that jump to them).
+	ChainPrefixes []string
 	// On reports whether the component runs on host h of cluster c.
 	On func(c *spec.Cluster, h spec.Host) bool
 }
@@ -72,9 +77,13 @@ func All() []Component {
 		{Name: "kube-scheduler", Tier: ControlPlane, Binaries: []string{"kube-scheduler"}, OwnUnit: true,
 			Ports: []int{10259}, On: ControlPlanes},
 		{Name: "kubelet", Tier: Node, Binaries: []string{"kubelet", "kubectl"}, OwnUnit: true,
-			Ports: []int{10250}, On: EveryHost},
-		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"}, OwnUnit: true, On: EveryHost},
-		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, OwnUnit: true, On: EveryHost},
+			Ports: []int{10250}, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"}, OwnUnit: true,
+			ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+		// flanneld makes the VXLAN devices; its CNI plugin (through the
+		// bridge plugin) the cni0 bridge.
+		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, OwnUnit: true,
+			Links: []string{"cni0", "flannel.1", "flannel-v6.1"}, ChainPrefixes: []string{"FLANNEL-"}, On: EveryHost},
 	}
 }
 
@@ -110,14 +119,7 @@ func OwnUnits(ks []Component) []Component {
 
 // Binaries lists the artifacts the components need, sorted, once each.
 func Binaries(ks []Component) []string {
-	var out []string
-	for _, k := range ks {
-		for _, b := range k.Binaries {
-			if !slices.Contains(out, b) {
-				out = append(out, b)
-			}
-		}
-	}
+	out := union(ks, func(k Component) []string { return k.Binaries })
 	slices.Sort(out)
 	return out
 }
@@ -158,4 +160,25 @@ func Owns(ks []Component, process string) bool {
 	return slices.ContainsFunc(ks, func(k Component) bool {
 		return k.Name[:min(len(k.Name), processNameMax)] == process
 	})
+}
+
+// Links lists the interfaces the components create, once each, in order.
+func Links(ks []Component) []string { return union(ks, func(k Component) []string { return k.Links }) }
+
+// ChainPrefixes lists the iptables chain name prefixes of the components,
+// once each, in order.
+func ChainPrefixes(ks []Component) []string {
+	return union(ks, func(k Component) []string { return k.ChainPrefixes })
+}
+
+func union(ks []Component, field func(Component) []string) []string {
+	var out []string
+	for _, k := range ks {
+		for _, v := range field(k) {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

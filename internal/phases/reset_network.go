@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
@@ -59,9 +60,28 @@ func unmountPodsCmd() string {
 rm -f /run/netns/cni-*; rmdir /run/netns 2>/dev/null; true`, resetMountRE, tolerantUmount("$m"))
 }
 
-// resetLinks are the interfaces flannel and the bridge CNI plugin create.
-func resetLinks() []string {
-	return []string{"cni0", "flannel.1", "flannel-v6.1"}
+// resetLinks are the interfaces the components create.
+func resetLinks() []string { return catalog.Links(catalog.All()) }
+
+// chainRE matches the names of the iptables chains the components create
+// (an extended regular expression, anchored by the caller).
+func chainRE() string {
+	return "(" + strings.Join(catalog.ChainPrefixes(catalog.All()), "|") + ")"
+}
+
+// chainNames says which chains those are, for messages ("KUBE-* and
+// FLANNEL-*").
+func chainNames() string {
+	return strings.Join(catalog.ChainPrefixes(catalog.All()), "* and ") + "*"
+}
+
+// linksRE matches the component interfaces in ip's "dev NAME" output.
+func linksRE() string {
+	var q []string
+	for _, l := range resetLinks() {
+		q = append(q, strings.ReplaceAll(l, ".", `\.`))
+	}
+	return "(" + strings.Join(q, "|") + ")"
 }
 
 // networkProbe prints the CNI interfaces, the veths on cni0, the routes
@@ -74,10 +94,10 @@ func networkProbe(podCIDRs []string) string {
 [ -e /sys/class/net/cni0 ] && ip -o link show master cni0 | awk -F': ' '{ split($2, a, "@"); print "veth", a[1] }'
 `, strings.Join(resetLinks(), " "))
 	for _, c := range podCIDRs {
-		fmt.Fprintf(&b, "ip %s -o route show root %s | grep -vE ' dev (cni0|flannel[.-])' | sed 's/^/route %s /'\n", ipFamily(c), host.Quote(c), c)
+		fmt.Fprintf(&b, "ip %s -o route show root %s | grep -vE ' dev %s( |$)' | sed 's/^/route %s /'\n", ipFamily(c), host.Quote(c), linksRE(), c)
 	}
 	for _, t := range iptablesTools() {
-		fmt.Fprintf(&b, `command -v %[1]s-save >/dev/null 2>&1 && %[1]s-save 2>/dev/null | awk '/^\*/ { tb = substr($0, 2) } /^:(KUBE-|FLANNEL-)/ { print "chain %[1]s", tb, substr($1, 2) }'`+"\n", t)
+		fmt.Fprintf(&b, `command -v %[1]s-save >/dev/null 2>&1 && %[1]s-save 2>/dev/null | awk '/^\*/ { tb = substr($0, 2) } /^:%[2]s/ { print "chain %[1]s", tb, substr($1, 2) }'`+"\n", t, chainRE())
 	}
 	b.WriteString("true")
 	return b.String()
@@ -224,11 +244,13 @@ func deleteRouteCmd(cidr string, route []string) string {
 
 // chainRestore removes, through TOOL-restore --noflush in one
 // transaction per tool, every rule of other chains that jumps to a chain
-// KUBE-* or FLANNEL-*, then flushes and deletes those chains.
-const chainRestore = `/^\*/ { print; n = 0; next }
-/^:(KUBE-|FLANNEL-)/ { c[n++] = substr($1, 2); next }
-/^-A / { if ($2 !~ /^(KUBE-|FLANNEL-)/ && $0 ~ / -[jg] (KUBE-|FLANNEL-)/) { sub(/^-A /, "-D "); print }; next }
-/^COMMIT/ { for (i = 0; i < n; i++) print "-F " c[i]; for (i = 0; i < n; i++) print "-X " c[i]; print; next }`
+// of the components, then flushes and deletes those chains.
+func chainRestore() string {
+	return fmt.Sprintf(`/^\*/ { print; n = 0; next }
+/^:%[1]s/ { c[n++] = substr($1, 2); next }
+/^-A / { if ($2 !~ /^%[1]s/ && $0 ~ / -[jg] %[1]s/) { sub(/^-A /, "-D "); print }; next }
+/^COMMIT/ { for (i = 0; i < n; i++) print "-F " c[i]; for (i = 0; i < n; i++) print "-X " c[i]; print; next }`, chainRE())
+}
 
 // deleteChains removes the chains of the probe's "chain TOOL TABLE NAME"
 // lines, one change per tool, and checks that none is left.
@@ -262,11 +284,11 @@ func deleteChainsWhat(tool string, tables map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", t, tables[t]))
 		total += tables[t]
 	}
-	return fmt.Sprintf("remove %d %s chains KUBE-* and FLANNEL-* (%s) and the rules that jump to them", total, tool, strings.Join(parts, ", "))
+	return fmt.Sprintf("remove %d %s chains %s (%s) and the rules that jump to them", total, tool, chainNames(), strings.Join(parts, ", "))
 }
 
 func deleteChainsCmd(tool string) string {
 	return fmt.Sprintf(`%[1]s-save | awk '%[2]s' | %[1]s-restore --noflush || exit 1
-left=$(%[1]s-save | grep -E '^:(KUBE-|FLANNEL-)' | cut -d' ' -f1 | tr '\n' ' ')
-[ -z "$left" ] || { echo "chains left after %[1]s-restore: $left" >&2; exit 1; }`, tool, chainRestore)
+left=$(%[1]s-save | grep -E '^:%[3]s' | cut -d' ' -f1 | tr '\n' ' ')
+[ -z "$left" ] || { echo "chains left after %[1]s-restore: $left" >&2; exit 1; }`, tool, chainRestore(), chainRE())
 }

@@ -484,7 +484,7 @@ COMMIT
 :INPUT ACCEPT [0:0]
 COMMIT
 `
-	cmd := exec.Command(awk, chainRestore)
+	cmd := exec.Command(awk, chainRestore())
 	cmd.Stdin = strings.NewReader(dump)
 	out, err := cmd.Output()
 	if err != nil {
@@ -567,5 +567,32 @@ func TestBackupContainerdConfigKeepsTheHostsOwnOnce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestComponentLinksAndChainsFromTheCatalog: the route filter skips the
+// routes through the components' interfaces only, and the chain pattern
+// matches their chains only.
+func TestComponentLinksAndChainsFromTheCatalog(t *testing.T) {
+	links := regexp.MustCompile(` dev ` + linksRE() + `( |$)`)
+	for line, skip := range map[string]bool{
+		"10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink": true,
+		"10.244.0.0/24 dev cni0 proto kernel scope link":    true,
+		"10.244.9.0/24 via 192.168.10.12 dev eth0":          false,
+		"10.244.9.0/24 via 192.168.10.12 dev flannel.10":    false,
+		"10.244.9.0/24 dev flannel-v6.1":                    true,
+	} {
+		if got := links.MatchString(line); got != skip {
+			t.Errorf("%q: skipped %v, want %v", line, got, skip)
+		}
+	}
+	chains := regexp.MustCompile(`^` + chainRE())
+	for name, want := range map[string]bool{"KUBE-SERVICES": true, "FLANNEL-FWD": true, "DOCKER": false, "CILIUM-X": false} {
+		if chains.MatchString(name) != want {
+			t.Errorf("chain %s matched %v", name, !want)
+		}
+	}
+	if chainNames() != "KUBE-* and FLANNEL-*" {
+		t.Errorf("chain names %q", chainNames())
 	}
 }
