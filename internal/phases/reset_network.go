@@ -19,11 +19,13 @@ import (
 // memory.
 const resetMountRE = `^(/var/lib/kubelet(/|$)|/run/netns/cni-|/run/containerd/io\.containerd\.grpc\.v1\.cri/sandboxes/)`
 
-// mountsProbe prints the mounts reset removes and the pod network
-// namespace files.
+// mountsProbe prints the mounts reset removes, the pod network
+// namespace files, and "netnsdir" when /run/netns is left empty (the
+// runtime may have removed the namespaces as it stopped the pods).
 func mountsProbe() string {
 	return fmt.Sprintf(`awk '{ print $2 }' /proc/mounts | grep -E '%s' | sed 's/^/mount /'
-for n in /run/netns/cni-*; do [ -e "$n" ] && echo "netns $n"; done; true`, resetMountRE)
+for n in /run/netns/cni-*; do [ -e "$n" ] && echo "netns $n"; done
+[ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ] && echo netnsdir; true`, resetMountRE)
 }
 
 // resetMounts unmounts everything under /var/lib/kubelet (deepest first),
@@ -39,6 +41,9 @@ func resetMounts(ctx context.Context, r *Run, s *phase.Step) error {
 	}
 	mounts, netns := len(got["mount"]), len(got["netns"])
 	if mounts == 0 && netns == 0 {
+		if _, empty := got["netnsdir"]; empty {
+			return wetExec(ctx, s, "remove the empty /run/netns the pods' namespaces were in", "rmdir /run/netns 2>/dev/null; true")
+		}
 		return nil
 	}
 	var parts []string

@@ -121,6 +121,7 @@ func (d *deployed) wire(f *host.Fake) {
 	f.OnFunc(`^mv -f `+regexp.QuoteMeta(ContainerdConfigBackup), change("config"))
 	f.On(`^systemctl restart containerd$`, host.Reply{})
 	f.OnFunc(`sort -r \| while`, change("mounts"))
+	f.OnFunc(`^rmdir /run/netns`, change("mounts"))
 	f.OnFunc(`ip link delete`, change("links"))
 	f.OnFunc(`^ip -4 route del`, change("routes"))
 	f.OnFunc(`^iptables-save \| awk`, d.clearChains("iptables"))
@@ -594,5 +595,27 @@ func TestComponentLinksAndChainsFromTheCatalog(t *testing.T) {
 	}
 	if chainNames() != "KUBE-* and FLANNEL-*" {
 		t.Errorf("chain names %q", chainNames())
+	}
+}
+
+// TestResetRemovesAnEmptyNetnsDir: when the runtime removed the pods'
+// namespaces itself, reset still removes the /run/netns they were in,
+// once.
+func TestResetRemovesAnEmptyNetnsDir(t *testing.T) {
+	r, _, ds := resetRun(t)
+	for _, d := range ds {
+		d.left["mounts"] = "netnsdir\n"
+	}
+	rep, err := runReset(t, r, ResetOptions{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range ds {
+		if !slices.Contains(hostChanges(rep, name), "remove the empty /run/netns the pods' namespaces were in") {
+			t.Errorf("%s: changes %q", name, hostChanges(rep, name))
+		}
+	}
+	if rep, err = runReset(t, r, ResetOptions{}, false); err != nil || rep.Changes() != 0 {
+		t.Errorf("second reset: %d changes, %v", rep.Changes(), err)
 	}
 }

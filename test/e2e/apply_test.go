@@ -187,7 +187,7 @@ func dryRunChanges(stderr string) []string {
 // naming the node and the phase, and converges once the node runs again.
 func checkPausedNode(t *testing.T, kubeup, dir, specPath, node string) {
 	t.Helper()
-	must(t, dir, time.Minute, "docker", "pause", node)
+	pauseNode(t, dir, node)
 	paused := true
 	defer func() {
 		if paused {
@@ -418,7 +418,7 @@ func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
 	t.Helper()
 	paused := false
 	d := applyUntil(t, kubeup, dir, specPath, "phase facts: started", func(*exec.Cmd) {
-		must(t, dir, time.Minute, "docker", "pause", node)
+		pauseNode(t, dir, node)
 		paused = true
 	})
 	if paused {
@@ -427,5 +427,23 @@ func checkNodePausedMidRun(t *testing.T, kubeup, dir, specPath, node string) {
 	t.Logf("apply with %s paused mid-run failed %.1fs after the pause", node, d.after.Seconds())
 	if d.err == nil || !strings.Contains(d.out, node) || d.after > 60*time.Second {
 		t.Errorf("node paused mid-run: %v %s after the pause, want a failure naming %s within 60s:\n%s", d.err, d.after, node, tail(d.out, 30))
+	}
+}
+
+// pauseNode freezes a node container. The cgroup v1 freezer of this
+// machine sometimes gives up under load ("unable to freeze", the node
+// keeps running); the pause is then tried again, a few times.
+func pauseNode(t *testing.T, dir, node string) {
+	t.Helper()
+	for try := 1; ; try++ {
+		r := run(t, dir, time.Minute, "docker", "pause", node)
+		if r.code == 0 {
+			return
+		}
+		if try == 5 || !strings.Contains(r.err, "unable to freeze") {
+			t.Fatalf("docker pause %s: exit %d (try %d): %s", node, r.code, try, r.err)
+		}
+		t.Logf("docker pause %s: the freezer gave up (try %d), trying again", node, try)
+		time.Sleep(time.Second)
 	}
 }
