@@ -45,13 +45,13 @@ func waitAPIServer(ctx context.Context, r *Run, s *phase.Step) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("kube-apiserver: %w\nlast lines of its journal:\n%s", err, failingUnitJournal(ctx, h, r.unitsOf(s.HostName(), catalog.ControlPlane)))
+	return fmt.Errorf("kube-apiserver: %w\nlast lines of its journal:\n%s", err, r.failingUnitJournal(ctx, h, r.unitsOf(s.HostName(), catalog.ControlPlane)))
 }
 
 // failingUnitJournal shows the journal of the first of units that is
 // not active, or the API server's.
-func failingUnitJournal(ctx context.Context, h host.Host, units []string) string {
-	states, err := unitStates(ctx, h, units)
+func (r *Run) failingUnitJournal(ctx context.Context, h host.Host, units []string) string {
+	states, err := r.Supervisor.States(ctx, h, units)
 	unit := "kube-apiserver"
 	if err == nil {
 		for _, u := range units {
@@ -61,5 +61,5 @@ func failingUnitJournal(ctx context.Context, h host.Host, units []string) string
 			}
 		}
 	}
-	return unit + ":\n" + journalTail(ctx, h, unit, 20)
+	return unit + ":\n" + r.Supervisor.Logs(ctx, h, unit, 20)
 }

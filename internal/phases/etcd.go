@@ -36,7 +36,7 @@ func waitEtcd(ctx context.Context, r *Run, s *phase.Step) error {
 			return strings.Contains(string(out), "is healthy"), string(out)
 		})
 		if err != nil {
-			return fmt.Errorf("etcd: %w\nlast lines of its journal:\n%s", err, journalTail(ctx, s.Host(), "etcd", 20))
+			return fmt.Errorf("etcd: %w\nlast lines of its journal:\n%s", err, r.Supervisor.Logs(ctx, s.Host(), "etcd", 20))
 		}
 		return nil
 	})

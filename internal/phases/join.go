@@ -149,15 +149,13 @@ func writeBootstrapConf(ctx context.Context, r *Run, s *phase.Step, tok bootstra
 // certificate, or still waiting on a token of a failed run) is stopped
 // first so that it reads the new token.
 func restartToJoin(ctx context.Context, r *Run, s *phase.Step) error {
-	st, err := unitStates(ctx, s.Host(), []string{"kubelet"})
+	st, err := r.Supervisor.States(ctx, s.Host(), []string{"kubelet"})
 	if err != nil {
 		return err
 	}
 	if st["kubelet"].Active {
-		err := s.Wet("stop kubelet: it joins again with a new token", func(h host.Host) error {
-			_, _, err := h.Exec(ctx, "systemctl stop kubelet")
-			return err
-		})
+		stop := r.Supervisor.Stop("kubelet")
+		err := s.Wet(stop.What+": it joins again with a new token", func(h host.Host) error { return stop.Do(ctx, h) })
 		if err != nil {
 			return err
 		}

@@ -286,7 +286,8 @@ func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 		}
 	}
 	if len(stop) > 0 {
-		if err := wetExec(ctx, s, "stop and disable "+strings.Join(stop, ", "), stopUnitsCmd(stop)); err != nil {
+		a := r.Supervisor.Remove(stop)
+		if err := s.Wet(a.What, func(h host.Host) error { return a.Do(ctx, h) }); err != nil {
 			return err
 		}
 	}
@@ -297,15 +298,6 @@ func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 	return wetExec(ctx, s, "remove unit files "+strings.Join(files, ", ")+" and reload systemd", cmd)
 }
 
-// stopUnitsCmd disables units and stops them without a graceful shutdown
-// (everything they hold is removed next; kube-apiserver alone would take a
-// minute): the stop jobs are queued, the processes killed, then the stops
-// waited for, so that Restart= does not bring them back.
-func stopUnitsCmd(units []string) string {
-	return fmt.Sprintf(`systemctl disable -q %[1]s || exit 1
-systemctl stop --no-block %[1]s; systemctl kill -s SIGKILL %[1]s 2>/dev/null
-systemctl stop %[1]s; rc=$?; systemctl reset-failed %[1]s 2>/dev/null; exit $rc`, quoteWords(units))
-}
 
 // removeKubeconfig removes the local admin kubeconfig after a reset of
 // the whole cluster; the PKI and secrets in the state directory stay so

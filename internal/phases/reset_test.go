@@ -23,6 +23,7 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/supervisor"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -520,7 +521,7 @@ func TestResetScriptsParse(t *testing.T) {
 	scripts := map[string]string{
 		"unitProbe": unitProbe(), "containerdProbe": containerdProbe(), "mountsProbe": mountsProbe(), "inspectProbe": inspectProbe(),
 		"networkProbe": networkProbe([]string{"10.244.0.0/16", "fd00::/48"}), "filesProbe": filesProbe(r, "node1", rm.paths, rm.dirs),
-		"containersCmd": removeContainersCmd([]string{"a", "b"}), "stopCmd": stopUnitsCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
+		"containersCmd": removeContainersCmd([]string{"a", "b"}), "stopCmd": supervisor.RemoveCmd([]string{"kubelet", "etcd"}), "unmountCmd": unmountPodsCmd(), "linksCmd": deleteLinksCmd(),
 		"chainsCmd": deleteChainsCmd("ip6tables"), "removeCmd": removePathsCmd(rm.paths), "cgroupCmd": cgroupCmd([][]string{{"/sys/fs/cgroup/x/kubeup-node1"}}),
 		"rmdirCmd": rmdirCmd(rm.dirs), "userdelCmd": userdelCmd([]string{"etcd"}), "routeCmd": deleteRouteCmd("10.244.0.0/16", strings.Fields("10.244.1.0/24 via 10.0.0.2 dev eth0")),
 		"recordProbe": recordProbe(rm.dirs),

@@ -18,6 +18,7 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/plan"
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/supervisor"
 )
 
 // Run is the state of one apply: the spec, the planned files, the
@@ -47,6 +48,8 @@ type Run struct {
 	// Components are the programs kubeup runs (catalog.All(); unit tests
 	// add fictitious ones).
 	Components []catalog.Component
+	// Supervisor runs the components on hosts (systemd units).
+	Supervisor supervisor.Supervisor
 	// Clientset talks to the cluster; nil makes one from the admin
 	// kubeconfig (unit tests set a fake).
 	Clientset kubernetes.Interface
@@ -81,7 +84,7 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
-		Components: catalog.All(),
+		Components: catalog.All(), Supervisor: supervisor.Systemd{},
 		hosts:      map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
 }
 

@@ -5,21 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"slices"
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/supervisor"
 )
-
-// unitStampDir holds, per unit, the stamp of the files it last started
-// with: a unit whose stamp differs from the plan's restarts, whichever run
-// wrote the files, so a run that failed between writing a file and
-// restarting its unit is finished by the next one.
-const unitStampDir = layout.KubeupDir + "/units"
-
-func stampPath(unit string) string { return path.Join(unitStampDir, unit+".stamp") }
 
 // unitDeps returns the paths whose change means unit must restart: its
 // unit file (or, for units the OS ships, their configuration), the
@@ -84,40 +76,18 @@ func startUnitsNoBlock(ctx context.Context, r *Run, s *phase.Step, units ...stri
 }
 
 func ensureUnitsWith(ctx context.Context, r *Run, s *phase.Step, noBlock bool, units ...string) error {
-	states, err := unitStates(ctx, s.Host(), units)
+	states, err := r.Supervisor.States(ctx, s.Host(), units)
 	if err != nil {
 		return err
 	}
 	for _, u := range units {
-		if err := ensureUnit(ctx, s, u, states[u], r.unitStamp(s.HostName(), u), noBlock); err != nil {
+		a := r.Supervisor.Ensure(u, states[u], r.unitStamp(s.HostName(), u), supervisor.EnsureOptions{NoBlock: noBlock})
+		if a == nil {
+			continue
+		}
+		if err := s.Wet(a.What, func(h host.Host) error { return a.Do(ctx, h) }); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func ensureUnit(ctx context.Context, s *phase.Step, unit string, st unitState, stamp string, noBlock bool) error {
-	q := host.Quote(unit)
-	restart := "systemctl restart " + q
-	if noBlock {
-		restart = "systemctl restart --no-block " + q
-	}
-	record := fmt.Sprintf("mkdir -p %s && echo %s > %s", unitStampDir, stamp, stampPath(unit))
-	var cmd, what string
-	switch {
-	case !st.Active:
-		cmd, what = "systemctl enable -q "+q+" && "+restart+" && "+record, "start "+unit
-	case st.Stamp != stamp:
-		cmd, what = "systemctl enable -q "+q+" && "+restart+" && "+record, "restart "+unit+" (its files changed)"
-	case !st.Enabled:
-		cmd, what = "systemctl enable -q "+q, "enable "+unit
-	default:
-		return nil
-	}
-	return s.Wet(what, func(h host.Host) error {
-		if _, _, err := h.Exec(ctx, cmd); err != nil {
-			return fmt.Errorf("%s: %w\nlast lines of its journal:\n%s", what, err, journalTail(ctx, h, unit, 15))
-		}
-		return nil
-	})
 }

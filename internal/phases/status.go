@@ -26,7 +26,7 @@ func Status() []phase.Phase[*Run] {
 func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
 	units := catalog.Names(r.componentsOn(r.specHost(s.HostName())))
 	slices.Sort(units)
-	states, err := unitStates(ctx, s.Host(), units)
+	states, err := r.Supervisor.States(ctx, s.Host(), units)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
 		return nil
 	}
 	r.report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
-	return fmt.Errorf("%s not active (systemctl status %s)\n%s", strings.Join(down, ", "), down[0], journalTail(ctx, s.Host(), down[0], 10))
+	return fmt.Errorf("%s not active (systemctl status %s)\n%s", strings.Join(down, ", "), down[0], r.Supervisor.Logs(ctx, s.Host(), down[0], 10))
 }
 
 // checkEtcd reports the health of the host's etcd member.
