@@ -298,7 +298,6 @@ func resetServices(ctx context.Context, r *Run, s *phase.Step) error {
 	return wetExec(ctx, s, "remove unit files "+strings.Join(files, ", ")+" and reload systemd", cmd)
 }
 
-
 // removeKubeconfig removes the local admin kubeconfig after a reset of
 // the whole cluster; the PKI and secrets in the state directory stay so
 // that a later apply keeps the same CA.

@@ -85,7 +85,7 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 	}
 	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
 		Components: catalog.All(), Supervisor: supervisor.Systemd{},
-		hosts:      map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
+		hosts: map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
 }
 
 // componentsOn lists the components that run on host h, in start order.
