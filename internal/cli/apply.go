@@ -107,7 +107,6 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 	r.Redactor = red
 	r.Artifacts, r.ArtifactsDir = m, artDir
 	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
-	r.Out = app.Out
 	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
 		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
 	return r, nil

@@ -11,13 +11,14 @@ import (
 	"kubeup.dev/kubeup/internal/progress"
 )
 
-// progressSink shows a run's progress: lines for people on stderr, or
-// with -o json one event per line on stdout.
+// progressSink shows a run's progress: lines for people on stderr and
+// report lines (checks, what a dry run would do locally) on stdout, or with
+// -o json one event per line on stdout and nothing else there.
 func progressSink(app *App, output string) phase.Sink {
 	if output == "json" {
 		return phase.NewJSONSink(app.Out)
 	}
-	return phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))
+	return phase.MultiSink(phase.NewTextSink(app.Err, progress.IsTerminal(app.Err)), phase.NewReportSink(app.Out))
 }
 
 // reportRun ends a run of apply or reset: it closes the journal, then

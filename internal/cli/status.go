@@ -16,7 +16,6 @@ import (
 	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/plan"
-	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/state"
 )
 
@@ -55,11 +54,11 @@ func (o *statusOptions) run(ctx context.Context, app *App) error {
 	}
 	r := phases.NewRun(c, dir, &plan.Cluster{PKI: st}, nil)
 	defer r.Close()
-	r.Out, r.SkipSmoke = app.Out, !o.smoke
+	r.SkipSmoke = !o.smoke
 	r.Waits.Nodes = o.timeout
 	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
 		AgentSocket: os.Getenv("SSH_AUTH_SOCK")}))
-	runner, err := phase.New(phase.Options{Sink: phase.NewTextSink(app.Err, progress.IsTerminal(app.Err))}, phases.Status()...)
+	runner, err := phase.New(phase.Options{Sink: progressSink(app, "text")}, phases.Status()...)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ const (
 	KindPhaseStart Kind = "phase_start"
 	KindStep       Kind = "step"     // a timed step on a host (Step.Do)
 	KindChange     Kind = "change"   // a change to a host (Step.Wet), or a planned one
+	KindReport     Kind = "report"   // a result line (Step.Report): a check, a status
 	KindHostEnd    Kind = "host_end" // a phase finished on one host
 	KindPhaseEnd   Kind = "phase_end"
 	KindRunEnd     Kind = "run_end"
@@ -93,6 +94,17 @@ func MultiSink(sinks ...Sink) Sink {
 func NewJSONSink(w io.Writer) Sink {
 	enc := json.NewEncoder(w)
 	return SinkFunc(func(e Event) { _ = enc.Encode(e) })
+}
+
+// NewReportSink writes the message of every report event as one line:
+// the results that text output prints on stdout while progress goes to
+// stderr.
+func NewReportSink(w io.Writer) Sink {
+	return SinkFunc(func(e Event) {
+		if e.Kind == KindReport {
+			fmt.Fprintln(w, e.Message)
+		}
+	})
 }
 
 // NewTextSink writes progress for people. On a terminal (tty) each phase

@@ -531,3 +531,37 @@ func TestEnsureFileDiffSummary(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestReportsGoToTheReportSink: Step.Report lines are events; the text
+// sink leaves them to the report sink, which prints them as they are.
+func TestReportsGoToTheReportSink(t *testing.T) {
+	c := newCluster("node1", "node2")
+	var text, reports, js bytes.Buffer
+	check := Phase[*cluster]{Name: "check", Hosts: allHosts, Run: func(_ context.Context, c *cluster, s *Step) error {
+		s.Report("✓ " + s.HostName() + ": healthy")
+		return nil
+	}}
+	sink := MultiSink(NewTextSink(&text, false), NewReportSink(&reports), NewJSONSink(&js))
+	if _, err := mustRun(t, Options{Sink: sink, Concurrency: 1}, c, check); err != nil {
+		t.Fatal(err)
+	}
+	if reports.String() != "✓ node1: healthy\n✓ node2: healthy\n" {
+		t.Errorf("report sink wrote %q", reports.String())
+	}
+	if strings.Contains(text.String(), "healthy") {
+		t.Errorf("text sink printed a report line:\n%s", text.String())
+	}
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var e Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if e.Kind == KindReport && e.Phase == "check" && strings.HasSuffix(e.Message, e.Host+": healthy") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d report events with phase, host and message, want 2:\n%s", n, js.String())
+	}
+}

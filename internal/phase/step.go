@@ -106,6 +106,12 @@ func (s *Step) Do(what string, fn func() error) error {
 	return nil
 }
 
+// Report emits one result line ("✓ node1: etcd healthy") as a report
+// event: text output prints it as is, -o json as an event.
+func (s *Step) Report(line string) {
+	s.x.emit(Event{Kind: KindReport, Phase: s.phase, Host: s.name, Message: line})
+}
+
 // EnsureFile writes f when the host's copy is missing or differs (by
 // sha256), through Wet, and reports whether it did. A secret file's
 // content is registered with the redactor first.

@@ -208,10 +208,11 @@ func validateCluster(ctx context.Context, r *Run, s *phase.Step) error {
 	smoke := !r.SkipSmoke
 	if smoke && r.Converged && s.RunChanges() == 0 {
 		smoke = false
-		fmt.Fprintln(r.Out, "smoke tests skipped: nothing changed since the last apply passed them (kubeup status --smoke runs them)")
+		s.Report("smoke tests skipped: nothing changed since the last apply passed them (kubeup status --smoke runs them)")
 	}
 	rep := verify.Cluster(ctx, cs, r.Cluster, verify.Options{
-		Timeout: r.Waits.Nodes, Smoke: smoke, SmokeImage: smokeImage(r.Cluster), Out: r.Out})
+		Timeout: r.Waits.Nodes, Smoke: smoke, SmokeImage: smokeImage(r.Cluster),
+		Report: func(c verify.Check) { s.Report(c.String()) }})
 	return rep.Err()
 }
 

@@ -5,7 +5,6 @@
 package phases
 
 import (
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,8 +33,6 @@ type Run struct {
 	Log          *slog.Logger
 	// Redactor hides the run's secrets in logs, events and errors.
 	Redactor *phase.Redactor
-	// Out receives validation report lines; nil for none.
-	Out io.Writer
 	// IgnorePreflight names preflight checks whose errors become
 	// warnings; "all" ignores every check.
 	IgnorePreflight []string

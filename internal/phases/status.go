@@ -37,10 +37,10 @@ func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
 		}
 	}
 	if len(down) == 0 {
-		r.report(fmt.Sprintf("✓ %s: %s active", s.HostName(), strings.Join(units, ", ")))
+		s.Report(fmt.Sprintf("✓ %s: %s active", s.HostName(), strings.Join(units, ", ")))
 		return nil
 	}
-	r.report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
+	s.Report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
 	return fmt.Errorf("%s not active (systemctl status %s)\n%s", strings.Join(down, ", "), down[0], r.Supervisor.Logs(ctx, s.Host(), down[0], 10))
 }
 
@@ -48,19 +48,9 @@ func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
 func checkEtcd(ctx context.Context, r *Run, s *phase.Step) error {
 	out, stderr, err := s.Host().Exec(ctx, etcdHealthCmd())
 	if err != nil || !strings.Contains(string(out), "is healthy") {
-		r.report(fmt.Sprintf("✗ %s: etcd unhealthy", s.HostName()))
+		s.Report(fmt.Sprintf("✗ %s: etcd unhealthy", s.HostName()))
 		return fmt.Errorf("etcd is not healthy: %s%s", strings.TrimSpace(string(stderr)), strings.TrimSpace(string(out)))
 	}
-	r.report(fmt.Sprintf("✓ %s: etcd healthy", s.HostName()))
+	s.Report(fmt.Sprintf("✓ %s: etcd healthy", s.HostName()))
 	return nil
-}
-
-// report writes one report line to Out.
-func (r *Run) report(line string) {
-	if r.Out == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fmt.Fprintln(r.Out, line)
 }

@@ -3,8 +3,18 @@ package phases
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	restfake "k8s.io/client-go/rest/fake"
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
@@ -13,7 +23,6 @@ import (
 func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 	r, fakes := testRun(t)
 	var out bytes.Buffer
-	r.Out = &out
 	for name, f := range fakes {
 		state := "containerd active enabled\nkubelet active enabled\nkube-proxy active enabled\nflanneld active enabled\n"
 		if name == "node1" {
@@ -25,7 +34,7 @@ func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 		f.On(`systemctl is-active`, host.Reply{Stdout: state})
 	}
 	fakes["node3"].On(`^journalctl -u flanneld`, host.Reply{Stdout: "failed to get node podCIDR"})
-	runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "services", Hosts: (*Run).allHosts, Run: checkServices})
+	runner, err := phase.New(phase.Options{Sink: phase.NewReportSink(&out)}, phase.Phase[*Run]{Name: "services", Hosts: (*Run).allHosts, Run: checkServices})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,4 +46,64 @@ func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 	if !strings.Contains(out.String(), "✓ node1: containerd, etcd, flanneld, kube-apiserver") || !strings.Contains(out.String(), "✗ node3: flanneld not active") {
 		t.Errorf("report:\n%s", out.String())
 	}
+}
+
+// TestReportsAreEventsOnly: the status and validation checks report
+// through the event sink, so that -o json output is JSON lines only.
+func TestReportsAreEventsOnly(t *testing.T) {
+	r, fakes := testRun(t)
+	for _, f := range fakes {
+		f.On(`systemctl is-active`, host.Reply{Stdout: "containerd active enabled\n"})
+		f.On(`etcdctl`, host.Reply{Stdout: "127.0.0.1:2379 is healthy: successfully committed proposal"})
+	}
+	r.Clientset = healthyAPI{fake.NewSimpleClientset()}
+	r.Converged, r.SkipSmoke = true, false
+	r.Waits.Nodes = 10 * time.Millisecond
+	var out bytes.Buffer
+	var reports []phase.Event
+	sink := phase.MultiSink(phase.NewJSONSink(&out), phase.SinkFunc(func(e phase.Event) {
+		if e.Kind == phase.KindReport {
+			reports = append(reports, e)
+		}
+	}))
+	for _, p := range Status()[1:] { // one run each: a failed phase stops a run
+		runner, err := phase.New(phase.Options{Sink: sink}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = runner.Run(context.Background(), r)
+	}
+	for i, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("line %d is not JSON: %q", i+1, l)
+		}
+	}
+	var lines []string
+	for _, e := range reports {
+		lines = append(lines, e.Phase+" "+e.Host+" "+e.Message)
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{"services node2 ✗ node2: ", "etcd node1 ✓ node1: etcd healthy", "cluster  smoke tests skipped",
+		"cluster  ✓ apiserver /readyz", "cluster  ✗ every host is a Ready node"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reports lack %q:\n%s", want, got)
+		}
+	}
+}
+
+// healthyAPI is a fake clientset whose API server answers /livez and
+// /readyz.
+type healthyAPI struct{ *fake.Clientset }
+
+func (c healthyAPI) Discovery() discovery.DiscoveryInterface {
+	return healthyDiscovery{c.Clientset.Discovery()}
+}
+
+type healthyDiscovery struct{ discovery.DiscoveryInterface }
+
+func (healthyDiscovery) RESTClient() rest.Interface {
+	return &restfake.RESTClient{NegotiatedSerializer: scheme.Codecs.WithoutConversion(),
+		Client: restfake.CreateHTTPClient(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("[+]ping ok\n"))}, nil
+		})}
 }

@@ -8,7 +8,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -74,8 +73,8 @@ type Options struct {
 	Smoke bool
 	// SmokeImage is the test image reference (imported on every node).
 	SmokeImage string
-	// Out receives each report line as the check ends; nil for none.
-	Out io.Writer
+	// Report receives each check as it ends; nil for none.
+	Report func(Check)
 }
 
 // Cluster runs every check against the cluster cs talks to and returns the
@@ -110,8 +109,8 @@ func Cluster(ctx context.Context, cs kubernetes.Interface, c *spec.Cluster, o Op
 		start := time.Now()
 		detail, err := ch.fn(ctx)
 		res := Check{Name: ch.name, Err: err, Detail: detail, Duration: time.Since(start)}
-		if o.Out != nil {
-			fmt.Fprintln(o.Out, res)
+		if o.Report != nil {
+			o.Report(res)
 		}
 		r = append(r, res)
 	}
