@@ -1,0 +1,59 @@
+package build
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+)
+
+// TestCheckBuildsNothing: on an empty cache Check names every component
+// it would build, returns placeholders for all 16 artifacts and leaves the
+// cache directory absent; once built, it returns Ensure's manifest and
+// names nothing.
+func TestCheckBuildsNothing(t *testing.T) {
+	opts, calls := fakeEnv(t)
+	m, missing, err := Check(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 7 || !strings.Contains(strings.Join(missing, ", "), "kubernetes v1.34.4 (amd64)") {
+		t.Errorf("would build %q, want all 7 components", missing)
+	}
+	if got := builds(t, calls); len(got) != 0 {
+		t.Errorf("Check built:\n%s", strings.Join(got, "\n"))
+	}
+	if _, err := os.Stat(opts.CacheRoot); !os.IsNotExist(err) {
+		t.Errorf("Check created the cache %s: %v", opts.CacheRoot, err)
+	}
+	if len(m.Artifacts) != 16 {
+		t.Fatalf("%d placeholders, want 16", len(m.Artifacts))
+	}
+	apiserver, _ := m.Find(manifest.KindBinary, "kube-apiserver")
+	kubelet, _ := m.Find(manifest.KindBinary, "kubelet")
+	etcdctl, _ := m.Find(manifest.KindBinary, "etcdctl")
+	if apiserver.SHA256 == "" || apiserver.SHA256 != kubelet.SHA256 || etcdctl.SHA256 == apiserver.SHA256 {
+		t.Errorf("placeholder checksums: the multi-call aliases share one, other binaries differ: %q %q %q",
+			apiserver.SHA256, kubelet.SHA256, etcdctl.SHA256)
+	}
+	if pause, ok := m.Find(manifest.KindImage, "pause"); !ok || pause.Image != "registry.k8s.io/pause:3.10.1" {
+		t.Errorf("pause placeholder = %+v", pause)
+	}
+
+	built, _, err := Ensure(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builds(t, calls)
+	m, missing, err = Check(context.Background(), opts)
+	if err != nil || len(missing) != 0 {
+		t.Fatalf("after Ensure Check would build %q (%v)", missing, err)
+	}
+	for _, a := range built.Artifacts {
+		if got, ok := m.Find(a.Kind, a.Name); !ok || got != a {
+			t.Errorf("%s: Check has %+v, Ensure %+v", a.Name, got, a)
+		}
+	}
+}
