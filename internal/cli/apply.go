@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/artifacts/source"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
@@ -73,56 +74,83 @@ func (o *applyOptions) run(ctx context.Context, app *App) error {
 		return err
 	}
 	dir := state.Dir(o.file, c.Metadata.Name)
-	logFile, err := openDebugLog(dir, "apply")
+	logFile, err := openDebugLog(dir, "apply", o.dryRun)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	r, err := o.prepare(ctx, app, c, dir, logFile)
+	sink := progressSink(app, o.output)
+	r, cleanup, err := o.prepare(ctx, app, c, dir, logFile, sink)
 	if err != nil {
 		return err
 	}
+	defer cleanup()
 	defer r.Close()
-	return o.execute(ctx, app, r, logFile)
+	return o.execute(ctx, app, r, sink, logFile)
 }
 
-// prepare builds the run: planned files, artifacts and a dialer.
-func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
-	pc, err := plan.ForCluster(dir, c, time.Now(), rand.Reader)
+// prepare builds the run: planned files, artifacts and a dialer. A dry
+// run plans from a temporary copy of the state and uses the artifact
+// cache read-only: it reports what it would create and build instead.
+// cleanup removes what prepare made for the run.
+func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, dir string, logFile *os.File, sink phase.Sink) (r *phases.Run, cleanup func(), err error) {
+	planDir, cleanup := dir, func() {}
+	if o.dryRun {
+		sc, err := newScratch(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		planDir, cleanup = sc.dir, func() { sc.Close() }
+		defer func() {
+			if err != nil {
+				cleanup()
+			}
+		}()
+	}
+	pc, err := plan.ForCluster(planDir, c, time.Now(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("plan cluster %s: %w", c.Metadata.Name, err)
+		return nil, nil, fmt.Errorf("plan cluster %s: %w", c.Metadata.Name, err)
 	}
 	root, err := cache.Root(o.cacheDir, os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	disp := progress.New(app.Err, progress.Options{Terminal: progress.IsTerminal(app.Err)})
-	m, artDir, err := source.Resolve(ctx, c, source.Options{CacheRoot: root, Progress: disp})
-	if err != nil {
-		return nil, err
+	var m *manifest.Manifest
+	var artDir string
+	if o.dryRun {
+		var would []string
+		m, artDir, would, err = source.Check(ctx, c, source.Options{CacheRoot: root})
+		if err != nil {
+			return nil, nil, err
+		}
+		reportDryRun(sink, append(stateNotes(dir, pc.Changes), prefixed("would ", would)...))
+	} else {
+		disp := progress.New(app.Err, progress.Options{Terminal: progress.IsTerminal(app.Err)})
+		if m, artDir, err = source.Resolve(ctx, c, source.Options{CacheRoot: root, Progress: disp}); err != nil {
+			return nil, nil, err
+		}
 	}
 	red := phase.NewRedactor(pc.Secrets.Values()...)
 	log := phase.NewDebugLogger(logFile, red)
-	r := phases.NewRun(c, dir, pc, log)
+	r = phases.NewRun(c, dir, pc, log)
 	r.Redactor = red
 	r.Artifacts, r.ArtifactsDir = m, artDir
 	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
-	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(planDir, "known_hosts"),
 		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
-	return r, nil
+	return r, cleanup, nil
 }
 
-func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, logFile *os.File) error {
-	sink := progressSink(app, o.output)
-	jr, last, err := openJournal(app.Err, r.StateDir, "apply")
+func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, sink phase.Sink, logFile *os.File) error {
+	jr, last, err := openJournal(app.Err, r.StateDir, "apply", o.dryRun)
 	if err != nil {
 		return err
 	}
 	r.Converged = last != nil && last.Converged()
 	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
-		Sink: phase.MultiSink(sink, jr), Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
+		Sink: withJournal(sink, jr), Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
 	if err != nil {
-		jr.Close()
+		closeJournal(app, jr)
 		return usageError{err}
 	}
 	rep, runErr := runner.Run(ctx, r)
@@ -154,8 +182,17 @@ func (o *applyOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report) {
 }
 
 // openDebugLog creates STATE/logs/CMD-TIME.log (0600): kubeup always
-// writes a debug log, with secrets redacted.
-func openDebugLog(dir, cmd string) (*os.File, error) {
+// writes a debug log, with secrets redacted. A dry run writes nothing
+// beside the spec: its log is kubeup-CMD-dry-run-*.log in the system's
+// temporary directory.
+func openDebugLog(dir, cmd string, dryRun bool) (*os.File, error) {
+	if dryRun {
+		f, err := os.CreateTemp("", "kubeup-"+cmd+"-dry-run-*.log")
+		if err != nil {
+			return nil, fmt.Errorf("debug log: %w", err)
+		}
+		return f, nil
+	}
 	logs := filepath.Join(dir, "logs")
 	if err := os.MkdirAll(logs, 0o700); err != nil {
 		return nil, fmt.Errorf("debug log: %w", err)
@@ -166,4 +203,13 @@ func openDebugLog(dir, cmd string) (*os.File, error) {
 		return nil, fmt.Errorf("debug log: %w", err)
 	}
 	return f, nil
+}
+
+// prefixed puts prefix before every line.
+func prefixed(prefix string, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = prefix + l
+	}
+	return out
 }

@@ -25,9 +25,7 @@ func progressSink(app *App, output string) phase.Sink {
 // prints the warnings, the timing table (text output) and where the
 // debug log is.
 func reportRun(app *App, r *phases.Run, rep *phase.Report, jr *journal.Writer, output string, logFile *os.File) {
-	if err := jr.Close(); err != nil {
-		fmt.Fprintln(app.Err, "warning:", err)
-	}
+	closeJournal(app, jr)
 	for _, w := range r.Warnings() {
 		fmt.Fprintln(app.Err, "warning:", w)
 	}
@@ -38,14 +36,36 @@ func reportRun(app *App, r *phases.Run, rep *phase.Report, jr *journal.Writer, o
 }
 
 // openJournal opens the state directory's journal for command and says
-// where the last run of command stopped, if it did not converge.
-func openJournal(w io.Writer, dir, command string) (*journal.Writer, *journal.Run, error) {
+// where the last run of command stopped, if it did not converge. A dry run
+// records nothing: its journal is nil.
+func openJournal(w io.Writer, dir, command string, dryRun bool) (*journal.Writer, *journal.Run, error) {
 	last, err := journal.Last(dir, command)
 	if err != nil {
 		fmt.Fprintf(w, "warning: %v: the last run is not known\n", err)
 	} else if last != nil && last.Summary() != "" {
 		fmt.Fprintf(w, "resuming: %s\n", last.Summary())
 	}
+	if dryRun {
+		return nil, last, nil
+	}
 	jr, err := journal.Open(dir, command)
 	return jr, last, err
+}
+
+// withJournal adds the journal jr, unless nil, to sink.
+func withJournal(sink phase.Sink, jr *journal.Writer) phase.Sink {
+	if jr == nil {
+		return sink
+	}
+	return phase.MultiSink(sink, jr)
+}
+
+// closeJournal closes jr, unless nil, warning about a write that failed.
+func closeJournal(app *App, jr *journal.Writer) {
+	if jr == nil {
+		return
+	}
+	if err := jr.Close(); err != nil {
+		fmt.Fprintln(app.Err, "warning:", err)
+	}
 }

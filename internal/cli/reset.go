@@ -88,12 +88,21 @@ func (o *resetOptions) run(ctx context.Context, app *App) error {
 		return err
 	}
 	dir := state.Dir(o.file, c.Metadata.Name)
-	logFile, err := openDebugLog(dir, "reset")
+	logFile, err := openDebugLog(dir, "reset", o.dryRun)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	r, err := o.prepare(app, c, dir, logFile)
+	khDir := dir // a dry run records no new host key
+	if o.dryRun {
+		sc, err := newScratch(dir)
+		if err != nil {
+			return err
+		}
+		defer sc.Close()
+		khDir = sc.dir
+	}
+	r, err := o.prepare(app, c, dir, khDir, logFile)
 	if err != nil {
 		return err
 	}
@@ -136,7 +145,7 @@ func readerIsTerminal(r io.Reader) bool {
 
 // prepare builds the run: the planned paths, the PKI when the state
 // directory has one (for the drain), and a dialer.
-func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir string, logFile *os.File) (*phases.Run, error) {
+func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir string, logFile *os.File) (*phases.Run, error) {
 	hosts, err := plannedPaths(c)
 	if err != nil {
 		return nil, err
@@ -145,7 +154,7 @@ func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir string, logFile *o
 	st, _ := pki.Load(state.PKIDir(dir), c)
 	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
 	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
-	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
+	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(knownHostsDir, "known_hosts"),
 		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
 	return r, nil
 }
@@ -169,13 +178,13 @@ func plannedPaths(c *spec.Cluster) ([]plan.HostFiles, error) {
 func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel []string, logFile *os.File) error {
 	sink := progressSink(app, o.output)
 	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout, Force: o.force})
-	jr, _, err := openJournal(app.Err, r.StateDir, "reset")
+	jr, _, err := openJournal(app.Err, r.StateDir, "reset", o.dryRun)
 	if err != nil {
 		return err
 	}
-	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, Sink: phase.MultiSink(sink, jr), Log: r.Log}, ps...)
+	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, Sink: withJournal(sink, jr), Log: r.Log}, ps...)
 	if err != nil {
-		jr.Close()
+		closeJournal(app, jr)
 		return err
 	}
 	rep, runErr := runner.Run(ctx, r)

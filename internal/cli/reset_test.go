@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,4 +96,17 @@ func TestDevNullIsNoTerminal(t *testing.T) {
 	if readerIsTerminal(f) {
 		t.Error("/dev/null counts as a terminal: reset would ask it for confirmation")
 	}
+}
+
+// TestResetDryRunWritesNothing: a dry run keeps no journal or debug log
+// beside the spec.
+func TestResetDryRunWritesNothing(t *testing.T) {
+	specPath := planTestSpec(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	before := tree(t, filepath.Dir(specPath))
+	code, _, stderr := runCLI(t, "reset", "-f", specPath, "--dry-run", "--ssh-timeout", "1s", "--accept-new-host-keys")
+	if code != ExitFailure {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameTree(t, "spec directory", before, tree(t, filepath.Dir(specPath)))
 }
