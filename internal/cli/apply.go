@@ -47,7 +47,10 @@ func newApplyCmd(app *App) *cobra.Command {
 			"images, writes every planned file that differs, starts etcd, the control plane,\n" +
 			"kubelet (TLS bootstrapping), kube-proxy, flannel and CoreDNS, and validates the\n" +
 			"cluster with smoke tests. Each phase runs on its hosts in parallel; re-running\n" +
-			"converges. A debug log is written to .kubeup/<cluster>/logs/.",
+			"converges. A debug log is written to .kubeup/<cluster>/logs/.\n\n" +
+			"--dry-run connects and lists every change per host but writes nothing: it says\n" +
+			"which certificates, keys and secrets it would create and which artifacts it\n" +
+			"would build, and keeps its debug log in the temporary directory.",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), app) },
 	}
