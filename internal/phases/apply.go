@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
 )
 
@@ -64,7 +63,7 @@ func connect(ctx context.Context, r *Run, s *phase.Step) error {
 				errs[i] = fmt.Errorf("connect to %s: %w", h.Name, err)
 				return
 			}
-			r.SetHost(h.Name, host.WithLog(hh, s.Log().With("host", h.Name)))
+			r.SetHost(h.Name, hh) // each step logs its host's operations (phase.Step.Host)
 		}()
 	}
 	wg.Wait()

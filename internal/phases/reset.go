@@ -160,7 +160,7 @@ func (o ResetOptions) connect(ctx context.Context, r *Run, s *phase.Step) error 
 				errs[i] = fmt.Errorf("connect to %s: %w (to reset the other hosts, name them with --host)", h.Name, err)
 				return
 			}
-			r.SetHost(h.Name, host.WithLog(hh, s.Log().With("host", h.Name)))
+			r.SetHost(h.Name, hh) // each step logs its host's operations (phase.Step.Host)
 		})
 	}
 	wg.Wait()
