@@ -1,14 +1,12 @@
 package phase
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -110,77 +108,6 @@ func (s *Step) Do(what string, fn func() error) error {
 // event: text output prints it as is, -o json as an event.
 func (s *Step) Report(line string) {
 	s.x.emit(Event{Kind: KindReport, Phase: s.phase, Host: s.name, Message: line})
-}
-
-// EnsureFile writes f when the host's copy is missing or differs (by
-// sha256), through Wet, and reports whether it did. A secret file's
-// content is registered with the redactor first.
-func (s *Step) EnsureFile(ctx context.Context, f hostfile.File) (bool, error) {
-	if s.host == nil {
-		return false, fmt.Errorf("write %s: phase %s has no host to write to", f.Path, s.phase)
-	}
-	if f.Secret() {
-		s.Secret(string(f.Content))
-	}
-	state := "new"
-	sum, err := s.host.SHA256(ctx, f.Path)
-	switch {
-	case err == nil && sum == f.SHA256():
-		return false, nil
-	case err == nil:
-		state = s.diffSummary(ctx, f)
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, err
-	}
-	what := fmt.Sprintf("write %s (%s, %s, %s)", f.Path, modeString(f.Mode), sizeString(len(f.Content)), state)
-	return true, s.Wet(what, func(h host.Host) error { return h.WriteFile(ctx, f) })
-}
-
-// diffSummary describes how f differs from the host's copy: "changed,
-// +3 -1 lines" for text that is not secret, else "changed".
-func (s *Step) diffSummary(ctx context.Context, f hostfile.File) string {
-	const maxDiff = 1 << 20
-	if f.Secret() || len(f.Content) > maxDiff || bytes.IndexByte(f.Content, 0) >= 0 {
-		return "changed"
-	}
-	old, err := s.host.ReadFile(ctx, f.Path)
-	if err != nil || len(old) > maxDiff {
-		return "changed"
-	}
-	added, removed := lineDiff(old, f.Content)
-	return fmt.Sprintf("changed, +%d -%d lines", added, removed)
-}
-
-// lineDiff counts the lines only in b (added) and only in a (removed),
-// ignoring order.
-func lineDiff(a, b []byte) (added, removed int) {
-	count := map[string]int{}
-	for _, l := range strings.Split(string(a), "\n") {
-		count[l]++
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if count[l] > 0 {
-			count[l]--
-		} else {
-			added++
-		}
-	}
-	for _, n := range count {
-		removed += n
-	}
-	return added, removed
-}
-
-func modeString(m fs.FileMode) string { return fmt.Sprintf("%04o", m.Perm()) }
-
-func sizeString(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // readOnly is a host whose file writes fail: Step.Host outside Wet.
