@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,3 +124,61 @@ func runPhases(t *testing.T, r *Run, dryRun bool, names ...string) (*phase.Repor
 	}
 	return runner.Run(context.Background(), r)
 }
+
+// staleStamp is a unit stamp no plan produces: the unit's files changed.
+const staleStamp = "0123456789abcdef"
+
+// onUnits answers f's unit-state probe (see unitStates): states maps a
+// unit to what systemctl says ("active enabled", "inactive disabled");
+// a unit named in stale was last started with other files.
+func onUnits(r *Run, f *host.Fake, states map[string]string, stale ...string) *host.Fake {
+	return f.OnFunc(`systemctl is-active`, func(string, []byte) host.Reply {
+		var out strings.Builder
+		for u, st := range states {
+			stamp := r.unitStamp(f.Name(), u)
+			if slices.Contains(stale, u) {
+				stamp = staleStamp
+			}
+			fmt.Fprintf(&out, "%s %s stamp=%s\n", u, st, stamp)
+		}
+		return host.Reply{Stdout: out.String()}
+	})
+}
+
+// allUnits maps each of units to state.
+func allUnits(state string, units ...string) map[string]string {
+	m := map[string]string{}
+	for _, u := range units {
+		m[u] = state
+	}
+	return m
+}
+
+// commandsLike returns f's commands that match pattern.
+func commandsLike(f *host.Fake, pattern string) []string {
+	re := regexp.MustCompile(pattern)
+	var out []string
+	for _, c := range f.Commands() {
+		if re.MatchString(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// errHas fails t unless err contains every one of wants.
+func errHas(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("no error, want one with %q", wants)
+		return
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+// shortWaits makes every wait of r give up after d.
+func shortWaits(r *Run, d time.Duration) { r.Waits = Waits{Etcd: d, ControlPlane: d, Nodes: d} }
