@@ -1,0 +1,111 @@
+package phases
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/host"
+)
+
+// testImages adds two image archives to r's artifacts.
+func testImages(r *Run) (pause, dns manifest.Artifact) {
+	pause = manifest.Artifact{Name: "pause", Kind: manifest.KindImage, Image: "registry.k8s.io/pause:3.10"}
+	dns = manifest.Artifact{Name: "coredns", Kind: manifest.KindImage, Image: "registry.k8s.io/coredns/coredns:v1.12.1"}
+	r.Artifacts.Artifacts = append(r.Artifacts.Artifacts, pause, dns)
+	return pause, dns
+}
+
+// TestContainerd: the containerd phase (re)starts containerd as its
+// configuration asks and imports only the images that are missing or
+// whose archive changed this run; an unchanged host gets no change; a dry
+// run on a host without containerd yet lists the imports and runs none.
+func TestContainerd(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		state   string
+		stale   bool
+		images  host.Reply // ctr images ls
+		changed bool       // pause's archive was written this run
+		dryRun  bool
+		changes []string
+		ran     []string // the commands that change the host ("%s" is containerd's stamp)
+	}{
+		{name: "unchanged", state: "active enabled", images: host.Reply{Stdout: "registry.k8s.io/pause:3.10\nregistry.k8s.io/coredns/coredns:v1.12.1\n"}},
+		{name: "image missing", state: "active enabled", images: host.Reply{Stdout: "registry.k8s.io/pause:3.10\n"},
+			changes: []string{"import image registry.k8s.io/coredns/coredns:v1.12.1"},
+			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/coredns.tar"}},
+		{name: "archive changed", state: "active enabled", changed: true,
+			images:  host.Reply{Stdout: "registry.k8s.io/pause:3.10\nregistry.k8s.io/coredns/coredns:v1.12.1\n"},
+			changes: []string{"import image registry.k8s.io/pause:3.10"},
+			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/pause.tar"}},
+		{name: "config changed", state: "active enabled", stale: true,
+			images:  host.Reply{Stdout: "registry.k8s.io/pause:3.10\nregistry.k8s.io/coredns/coredns:v1.12.1\n"},
+			changes: []string{"restart containerd (its files changed)"},
+			ran: []string{"systemctl enable -q containerd && systemctl restart containerd && " +
+				"mkdir -p /var/lib/kubeup/units && echo %s > /var/lib/kubeup/units/containerd.stamp"}},
+		{name: "dry run, no containerd yet", state: "inactive disabled", dryRun: true,
+			images:  host.Reply{Code: 1, Stderr: "ctr: failed to dial \"/run/containerd/containerd.sock\""},
+			changes: []string{"start containerd", "import image registry.k8s.io/pause:3.10", "import image registry.k8s.io/coredns/coredns:v1.12.1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, fakes := testRun(t)
+			onlyNode2(r)
+			pause, _ := testImages(r)
+			f := fakes["node2"]
+			var stale []string
+			if tc.stale {
+				stale = []string{"containerd"}
+			}
+			onUnits(r, f, map[string]string{"containerd": tc.state}, stale...).On(`^systemctl enable -q containerd`, host.Reply{})
+			f.On(`^ctr -n k8s.io images ls -q$`, tc.images).On(`^ctr -n k8s.io images import `, host.Reply{})
+			if tc.changed {
+				r.markChanged("node2", imagePath(pause.Name))
+			}
+			rep, err := runPhases(t, r, tc.dryRun, "containerd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, c := range tc.changes {
+				want = append(want, "containerd: "+c)
+			}
+			if got := changeList(rep); !slices.Equal(got, want) {
+				t.Errorf("changes %q, want %q", got, want)
+			}
+			wantCmds := slices.Clone(tc.ran)
+			for i, c := range wantCmds {
+				wantCmds[i] = strings.Replace(c, "%s", r.unitStamp("node2", "containerd"), 1)
+			}
+			if got := commandsLike(f, `^(systemctl enable|ctr -n k8s.io images import)`); !slices.Equal(got, wantCmds) {
+				t.Errorf("ran %q, want %q", got, wantCmds)
+			}
+		})
+	}
+}
+
+// TestContainerdFailures: a containerd that does not answer, or an image
+// it does not take, fails the phase naming the host and what to look at.
+func TestContainerdFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		images, import_ host.Reply
+		err             []string
+	}{
+		{name: "containerd does not answer", images: host.Reply{Code: 1, Stderr: "ctr: failed to dial"},
+			err: []string{"phase containerd on node2", "list containerd images", "failed to dial", "journalctl -u containerd"}},
+		{name: "import fails", images: host.Reply{Stdout: "registry.k8s.io/pause:3.10\n"}, import_: host.Reply{Code: 1, Stderr: "ctr: content digest not found"},
+			err: []string{"phase containerd on node2", "import image registry.k8s.io/coredns/coredns:v1.12.1", "content digest not found"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, fakes := testRun(t)
+			onlyNode2(r)
+			testImages(r)
+			f := onUnits(r, fakes["node2"], map[string]string{"containerd": "active enabled"})
+			f.On(`^ctr -n k8s.io images ls -q$`, tc.images).On(`^ctr -n k8s.io images import `, tc.import_)
+			_, err := runPhases(t, r, false, "containerd")
+			errHas(t, err, tc.err...)
+		})
+	}
+}
