@@ -182,3 +182,13 @@ func errHas(t *testing.T, err error, wants ...string) {
 
 // shortWaits makes every wait of r give up after d.
 func shortWaits(r *Run, d time.Duration) { r.Waits = Waits{Etcd: d, ControlPlane: d, Nodes: d} }
+
+// onlyHost leaves name the only connected host, for phases that run on
+// all.
+func onlyHost(r *Run, name string) {
+	for n := range r.hosts {
+		if n != name {
+			delete(r.hosts, n)
+		}
+	}
+}

@@ -227,13 +227,7 @@ func TestRetireBootstrapObjects(t *testing.T) {
 }
 
 // onlyNode2 leaves node2 the only host, for phases that run on all.
-func onlyNode2(r *Run) {
-	for name := range r.hosts {
-		if name != "node2" {
-			delete(r.hosts, name)
-		}
-	}
-}
+func onlyNode2(r *Run) { onlyHost(r, "node2") }
 
 func slicesContainsPrefix(list []string, prefix string) bool {
 	for _, s := range list {
