@@ -2,15 +2,21 @@ package phases
 
 import (
 	"context"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"kubeup.dev/kubeup/internal/catalog"
+	"kubeup.dev/kubeup/internal/csrapprove/csrtest"
 	"kubeup.dev/kubeup/internal/spec"
 )
 
@@ -79,5 +85,91 @@ func TestFictitiousComponentIsOneCatalogEntry(t *testing.T) {
 	found := checkPorts(r, h, &Facts{Listeners: []Listener{{Port: 9100, Process: "nginx"}}})
 	if len(found) != 1 || !strings.Contains(found[0].Message, "port 9100 (node-exporter)") {
 		t.Errorf("preflight findings %+v", found)
+	}
+}
+
+// servingCluster is a fake cluster holding csrs whose approval "signs"
+// them, as the controller-manager would.
+func servingCluster(csrs ...*certv1.CertificateSigningRequest) *fake.Clientset {
+	var objs []runtime.Object
+	for _, c := range csrs {
+		objs = append(objs, c)
+	}
+	cs := fake.NewSimpleClientset(objs...)
+	cs.PrependReactor("update", "certificatesigningrequests", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "approval" {
+			a.(k8stesting.UpdateAction).GetObject().(*certv1.CertificateSigningRequest).Status.Certificate = []byte("signed")
+		}
+		return false, nil, nil
+	})
+	return cs
+}
+
+// ownServing is host h's serving request for its own name and address.
+func ownServing(t *testing.T, h spec.Host) *certv1.CertificateSigningRequest {
+	return csrtest.NodeServing(t, "csr-"+h.Name, h.Name, []string{h.Name}, []net.IP{net.ParseIP(h.Address)})
+}
+
+// TestApproveNodes: nodes/approve approves each node's serving request
+// for its own names only and passes once every host has a certificate; a
+// host without one makes it give up after the wait, naming the host; a
+// cluster where all are approved gets no change; a dry run approves
+// nothing.
+func TestApproveNodes(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		csrs     func(t *testing.T, hosts []spec.Host) []*certv1.CertificateSigningRequest
+		dryRun   bool
+		approved []string // CSRs approved by the phase
+		err      []string
+	}{
+		{name: "every node asks", csrs: func(t *testing.T, hs []spec.Host) []*certv1.CertificateSigningRequest {
+			return []*certv1.CertificateSigningRequest{ownServing(t, hs[0]), ownServing(t, hs[1]), ownServing(t, hs[2])}
+		}, approved: []string{"csr-node1", "csr-node2", "csr-node3"}},
+		{name: "one asks for another's address", csrs: func(t *testing.T, hs []spec.Host) []*certv1.CertificateSigningRequest {
+			bad := csrtest.NodeServing(t, "csr-node3", "node3", []string{"node3"}, []net.IP{net.ParseIP(hs[0].Address)})
+			return []*certv1.CertificateSigningRequest{ownServing(t, hs[0]), ownServing(t, hs[1]), bad}
+		}, approved: []string{"csr-node1", "csr-node2"},
+			err: []string{"nodes/approve", "not ready after 50ms", "no approved serving certificate for node3 (is kubelet running there? journalctl -u kubelet)"}},
+		{name: "all approved already", csrs: func(t *testing.T, hs []spec.Host) []*certv1.CertificateSigningRequest {
+			var out []*certv1.CertificateSigningRequest
+			for _, h := range hs {
+				c := ownServing(t, h)
+				c.Status = certv1.CertificateSigningRequestStatus{Certificate: []byte("signed"),
+					Conditions: []certv1.CertificateSigningRequestCondition{{Type: certv1.CertificateApproved, Status: corev1.ConditionTrue}}}
+				out = append(out, c)
+			}
+			return out
+		}},
+		{name: "dry run", dryRun: true, csrs: func(t *testing.T, hs []spec.Host) []*certv1.CertificateSigningRequest {
+			return []*certv1.CertificateSigningRequest{ownServing(t, hs[0])}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := testRun(t)
+			shortWaits(r, 50*time.Millisecond)
+			cs := servingCluster(tc.csrs(t, r.Cluster.Spec.Hosts)...)
+			r.Clientset = cs
+			_, err := runPhases(t, r, tc.dryRun, "nodes/approve")
+			if tc.err == nil && err != nil {
+				t.Fatal(err)
+			}
+			if tc.err != nil {
+				errHas(t, err, tc.err...)
+			}
+			var approved []string
+			for _, a := range cs.Actions() {
+				if a.GetVerb() == "update" && a.GetSubresource() == "approval" {
+					approved = append(approved, a.(k8stesting.UpdateAction).GetObject().(*certv1.CertificateSigningRequest).Name)
+				}
+			}
+			slices.Sort(approved)
+			if approved = slices.Compact(approved); !slices.Equal(approved, tc.approved) {
+				t.Errorf("approved %q, want %q", approved, tc.approved)
+			}
+			if tc.dryRun && len(cs.Actions()) > 0 {
+				t.Errorf("a dry run called the API: %v", cs.Actions())
+			}
+		})
 	}
 }
