@@ -6,9 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
-
 	"kubeup.dev/kubeup/internal/atomicfile"
 	"kubeup.dev/kubeup/internal/sandbox/engine"
 )
@@ -109,14 +106,6 @@ func (m *Manager) checkResources(ctx context.Context, nodes int) error {
 }
 
 func gib(b uint64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
-
-func knownHostsCallback(path string) (ssh.HostKeyCallback, error) {
-	hk, err := knownhosts.New(path)
-	if err != nil {
-		return nil, fmt.Errorf("read known hosts: %w", err)
-	}
-	return hk, nil
-}
 
 func writeFile0600(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

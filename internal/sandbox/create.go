@@ -239,10 +239,6 @@ func (m *Manager) createNetwork(ctx context.Context, sb *Sandbox) (string, error
 // so that a node's boot does not wait for the others to start. It prints
 // a line when all nodes have started and one when all are ready.
 func (m *Manager) startAndWait(ctx context.Context, sb *Sandbox, key *clientKey, timeout time.Duration) error {
-	hk, err := knownHostsCallback(sb.KnownHostsPath)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	var mu sync.Mutex
 	var started int
@@ -250,7 +246,7 @@ func (m *Manager) startAndWait(ctx context.Context, sb *Sandbox, key *clientKey,
 	var startErr error
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err = forEach(sb.Nodes, func(n *Node) error {
+	err := forEach(sb.Nodes, func(n *Node) error {
 		err := m.startNode(ctx, sb, n, key)
 		mu.Lock()
 		if started++; started == len(sb.Nodes) {
@@ -264,7 +260,7 @@ func (m *Manager) startAndWait(ctx context.Context, sb *Sandbox, key *clientKey,
 		if err != nil {
 			return err
 		}
-		t := Target{Name: n.Name, Addr: n.Address.String() + ":22", User: "root", Signer: key.signer, HostKeys: hk}
+		t := Target{Name: n.Name, Addr: n.Address.String() + ":22", User: "root", KeyPath: key.path, KnownHostsPath: sb.KnownHostsPath}
 		return m.Prober.WaitReady(waitCtx, t)
 	})
 	m.report(startErr == nil, fmt.Sprintf("%d node containers started", len(sb.Nodes)), allStarted)

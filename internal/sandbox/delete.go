@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -28,7 +29,7 @@ func (m *Manager) Delete(ctx context.Context, name string) (found bool, err erro
 	if err != nil {
 		mark = "✗"
 	}
-	fmt.Fprintf(m.out(), " %s deleted sandbox %q: %s (%.1fs)\n", mark, name, cmpOrString(strings.Join(removed, ", "), "nothing"), time.Since(start).Seconds())
+	fmt.Fprintf(m.out(), " %s deleted sandbox %q: %s (%.1fs)\n", mark, name, cmp.Or(strings.Join(removed, ", "), "nothing"), time.Since(start).Seconds())
 	return len(removed) > 0, err
 }
 

@@ -29,7 +29,6 @@ const (
 // clientKey is the key kubeup logs in to the nodes with.
 type clientKey struct {
 	path       string
-	signer     ssh.Signer
 	authorized []byte // the authorized_keys line
 }
 
@@ -48,7 +47,7 @@ func loadOrCreateKey(dir, comment string) (*clientKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox SSH key %s: %w (delete it to make a new one)", p, err)
 	}
-	return &clientKey{path: p, signer: signer, authorized: ssh.MarshalAuthorizedKey(signer.PublicKey())}, nil
+	return &clientKey{path: p, authorized: ssh.MarshalAuthorizedKey(signer.PublicKey())}, nil
 }
 
 func writeNewKey(p, comment string) ([]byte, error) {

@@ -1,14 +1,14 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	"kubeup.dev/kubeup/internal/host"
 )
 
 // Prober waits until a node is ready to be deployed onto.
@@ -38,7 +38,7 @@ func (p SSHProber) WaitReady(ctx context.Context, t Target) error {
 	}
 	if state != "running" {
 		failed, _ := output(ctx, c, "systemctl list-units --failed --no-legend --plain | cut -d' ' -f1 | tr '\\n' ' '")
-		return fmt.Errorf("systemd is %s, not running; failed units: %s (look with: journalctl -u UNIT)", state, cmpOrString(strings.TrimSpace(failed), "none"))
+		return fmt.Errorf("systemd is %s, not running; failed units: %s (look with: journalctl -u UNIT)", state, cmp.Or(strings.TrimSpace(failed), "none"))
 	}
 	active, err := output(ctx, c, "systemctl is-active containerd")
 	if err != nil {
@@ -52,7 +52,7 @@ func (p SSHProber) WaitReady(ctx context.Context, t Target) error {
 
 // connect retries until sshd answers; a host key that does not match is
 // reported at once.
-func (p SSHProber) connect(ctx context.Context, t Target) (*ssh.Client, error) {
+func (p SSHProber) connect(ctx context.Context, t Target) (host.Host, error) {
 	retry := p.Retry
 	if retry == 0 {
 		retry = 100 * time.Millisecond
@@ -63,7 +63,7 @@ func (p SSHProber) connect(ctx context.Context, t Target) (*ssh.Client, error) {
 		if err == nil {
 			return c, nil
 		}
-		var ke *knownhosts.KeyError
+		var ke *host.HostKeyError
 		if errors.As(err, &ke) {
 			return nil, fmt.Errorf("host key of %s does not match known_hosts: %w", t.Addr, err)
 		}
