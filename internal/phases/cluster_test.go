@@ -151,12 +151,7 @@ func TestApproveNodes(t *testing.T) {
 			cs := servingCluster(tc.csrs(t, r.Cluster.Spec.Hosts)...)
 			r.Clientset = cs
 			_, err := runPhases(t, r, tc.dryRun, "nodes/approve")
-			if tc.err == nil && err != nil {
-				t.Fatal(err)
-			}
-			if tc.err != nil {
-				errHas(t, err, tc.err...)
-			}
+			wantErr(t, err, tc.err...)
 			var approved []string
 			for _, a := range cs.Actions() {
 				if a.GetVerb() == "update" && a.GetSubresource() == "approval" {

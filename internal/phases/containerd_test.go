@@ -54,11 +54,7 @@ func TestContainerd(t *testing.T) {
 			onlyNode2(r)
 			pause, _ := testImages(r)
 			f := fakes["node2"]
-			var stale []string
-			if tc.stale {
-				stale = []string{"containerd"}
-			}
-			onUnits(r, f, map[string]string{"containerd": tc.state}, stale...).On(`^systemctl enable -q containerd`, host.Reply{})
+			onUnit(r, f, "containerd", tc.state, tc.stale).On(`^systemctl enable -q containerd`, host.Reply{})
 			f.On(`^ctr -n k8s.io images ls -q$`, tc.images).On(`^ctr -n k8s.io images import `, host.Reply{})
 			if tc.changed {
 				r.markChanged("node2", imagePath(pause.Name))
@@ -67,13 +63,7 @@ func TestContainerd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want []string
-			for _, c := range tc.changes {
-				want = append(want, "containerd: "+c)
-			}
-			if got := changeList(rep); !slices.Equal(got, want) {
-				t.Errorf("changes %q, want %q", got, want)
-			}
+			checkChanges(t, rep, "containerd", tc.changes)
 			wantCmds := slices.Clone(tc.ran)
 			for i, c := range wantCmds {
 				wantCmds[i] = strings.Replace(c, "%s", r.unitStamp("node2", "containerd"), 1)

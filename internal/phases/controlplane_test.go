@@ -43,13 +43,7 @@ func TestControlPlaneStartsWhatIsNeededAndWaitsForReadyz(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want []string
-			for _, c := range tc.changes {
-				want = append(want, "control-plane: "+c)
-			}
-			if got := changeList(rep); !slices.Equal(got, want) {
-				t.Errorf("changes %q, want %q", got, want)
-			}
+			checkChanges(t, rep, "control-plane", tc.changes)
 			restarts := commandsLike(f, `^systemctl enable`)
 			readyz := commandsLike(f, `get --raw=/readyz`)
 			if tc.dryRun {

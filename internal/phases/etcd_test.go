@@ -33,11 +33,7 @@ func TestStartEtcd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, fakes := testRun(t)
 			f := fakes["node1"]
-			var stale []string
-			if tc.stale {
-				stale = []string{"etcd"}
-			}
-			onUnits(r, f, map[string]string{"etcd": tc.state}, stale...).On(`^systemctl enable -q etcd`, host.Reply{})
+			onUnit(r, f, "etcd", tc.state, tc.stale).On(`^systemctl enable -q etcd`, host.Reply{})
 			rep, err := runPhases(t, r, tc.dryRun, "etcd/start")
 			if err != nil {
 				t.Fatal(err)
@@ -102,12 +98,7 @@ func TestWaitEtcd(t *testing.T) {
 			f.On(`etcdctl `, tc.reply)
 			f.On(`^journalctl -u etcd `, host.Reply{Stdout: "raft: lost leader\n"})
 			_, err := runPhases(t, r, tc.dryRun, "etcd/wait")
-			if tc.err == nil && err != nil {
-				t.Fatal(err)
-			}
-			if tc.err != nil {
-				errHas(t, err, tc.err...)
-			}
+			wantErr(t, err, tc.err...)
 			asked := commandsLike(f, `etcdctl `)
 			switch {
 			case tc.dryRun && len(asked) > 0:

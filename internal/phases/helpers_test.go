@@ -145,6 +145,15 @@ func onUnits(r *Run, f *host.Fake, states map[string]string, stale ...string) *h
 	})
 }
 
+// onUnit is onUnits for one unit.
+func onUnit(r *Run, f *host.Fake, unit, state string, stale bool) *host.Fake {
+	var s []string
+	if stale {
+		s = []string{unit}
+	}
+	return onUnits(r, f, map[string]string{unit: state}, s...)
+}
+
 // allUnits maps each of units to state.
 func allUnits(state string, units ...string) map[string]string {
 	m := map[string]string{}
@@ -190,5 +199,31 @@ func onlyHost(r *Run, name string) {
 		if n != name {
 			delete(r.hosts, n)
 		}
+	}
+}
+
+// wantErr fails t unless err is as wanted: nil for no wants, else an
+// error containing each of wants.
+func wantErr(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	if len(wants) == 0 {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	errHas(t, err, wants...)
+}
+
+// checkChanges fails t unless rep's changes are those listed, in phase
+// name.
+func checkChanges(t *testing.T, rep *phase.Report, name string, changes []string) {
+	t.Helper()
+	var want []string
+	for _, c := range changes {
+		want = append(want, name+": "+c)
+	}
+	if got := changeList(rep); !slices.Equal(got, want) {
+		t.Errorf("changes %q, want %q", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package phases
 import (
 	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -122,12 +121,7 @@ func TestKernelSetup(t *testing.T) {
 				r.markChanged("node2", tc.changed)
 			}
 			rep, err := runPhases(t, r, tc.dryRun, "kernel")
-			if tc.err == nil && err != nil {
-				t.Fatal(err)
-			}
-			if tc.err != nil {
-				errHas(t, err, tc.err...)
-			}
+			wantErr(t, err, tc.err...)
 			if got := changeList(rep); len(got) != tc.changes || tc.changes == 1 && got[0] != "kernel: "+apply {
 				t.Errorf("changes %q, want %d", got, tc.changes)
 			}
@@ -202,19 +196,8 @@ func TestSetupOS(t *testing.T) {
 			f.On(`^\[ -e /dev/kmsg \]$`, host.Reply{Code: code(tc.state.kmsgMissing)}).On(`^mknod `, host.Reply{})
 			f.On(`^\[ -d /sys/fs/cgroup/memory/kubeup-`, host.Reply{Code: code(tc.state.cgroupMissing)}).On(`^for d in \$\(awk `, host.Reply{})
 			rep, err := runPhases(t, r, tc.dryRun, "os")
-			if tc.err == nil && err != nil {
-				t.Fatal(err)
-			}
-			if tc.err != nil {
-				errHas(t, err, tc.err...)
-			}
-			var want []string
-			for _, c := range tc.changes {
-				want = append(want, "os: "+c)
-			}
-			if got := changeList(rep); !slices.Equal(got, want) {
-				t.Errorf("changes %q, want %q", got, want)
-			}
+			wantErr(t, err, tc.err...)
+			checkChanges(t, rep, "os", tc.changes)
 			ran := commandsLike(f, `^(mkdir|useradd|mknod|for d in \$\(awk)`)
 			if len(ran) != len(tc.ran) {
 				t.Fatalf("ran %q, want %q", ran, tc.ran)
