@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 // Apply returns apply's phases in order. Phases without a host selector
@@ -43,28 +44,38 @@ func addons(names []string) func(context.Context, *Run, *phase.Step) error {
 	return func(ctx context.Context, r *Run, s *phase.Step) error { return applyAddons(ctx, r, s, names) }
 }
 
-// connect dials every host at once (one connection each, reused by every
-// later phase) and reports every host that failed.
-func connect(ctx context.Context, r *Run, s *phase.Step) error {
+// connect dials every host of the spec at once (one connection each,
+// reused by every later phase) and reports every host that failed.
+func connect(ctx context.Context, r *Run, _ *phase.Step) error {
+	return r.dialAll(ctx, r.Cluster.Spec.Hosts, "")
+}
+
+// dialAll dials the hosts not connected yet, all at once; each failure
+// names its host, followed by hint.
+func (r *Run) dialAll(ctx context.Context, hosts []spec.Host, hint string) error {
+	var todo []spec.Host
+	for _, h := range hosts {
+		if r.Host(h.Name) == nil {
+			todo = append(todo, h)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
 	if r.Dialer == nil {
 		return errors.New("no dialer configured")
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(r.Cluster.Spec.Hosts))
-	for i, h := range r.Cluster.Spec.Hosts {
-		if r.Host(h.Name) != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	errs := make([]error, len(todo))
+	for i, h := range todo {
+		wg.Go(func() {
 			hh, err := r.Dialer.Dial(ctx, h)
 			if err != nil {
-				errs[i] = fmt.Errorf("connect to %s: %w", h.Name, err)
+				errs[i] = fmt.Errorf("connect to %s: %w%s", h.Name, err, hint)
 				return
 			}
 			r.SetHost(h.Name, hh) // each step logs its host's operations (phase.Step.Host)
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

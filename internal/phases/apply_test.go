@@ -3,7 +3,9 @@ package phases
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -46,5 +48,45 @@ func TestHostOperationLoggedOnce(t *testing.T) {
 				t.Errorf("one Exec logged as %d records, want one with its phase and host:\n%s", len(records), strings.Join(records, "\n"))
 			}
 		})
+	}
+}
+
+// fakeDialer connects to fakes, fails for the hosts in down and counts
+// its dials.
+type fakeDialer struct {
+	down  map[string]bool
+	dials atomic.Int32
+}
+
+func (d *fakeDialer) Dial(_ context.Context, h spec.Host) (host.Host, error) {
+	d.dials.Add(1)
+	if d.down[h.Name] {
+		return nil, errors.New("connection refused")
+	}
+	return host.NewFake(h.Name), nil
+}
+
+func (d *fakeDialer) Close() error { return nil }
+
+// TestConnectDialsWhatIsNotConnectedAndNamesEveryFailure: apply's
+// connect dials only hosts not connected yet and reports each host that
+// failed; reset's names only its hosts and says how to reset the others.
+func TestConnectDialsWhatIsNotConnectedAndNamesEveryFailure(t *testing.T) {
+	r, _ := testRun(t)
+	delete(r.hosts, "node2")
+	delete(r.hosts, "node3")
+	d := &fakeDialer{down: map[string]bool{"node3": true}}
+	r.Dialer = d
+	_, err := runPhases(t, r, false, "connect")
+	if err == nil || !strings.Contains(err.Error(), "connect to node3: connection refused") || strings.Contains(err.Error(), "node2") {
+		t.Fatalf("err %v", err)
+	}
+	if d.dials.Load() != 2 || r.Host("node2") == nil {
+		t.Errorf("%d dials, node2 connected %v", d.dials.Load(), r.Host("node2") != nil)
+	}
+	runner, _ := phase.New(phase.Options{}, Reset(ResetOptions{Hosts: []string{"node3"}})[0])
+	_, err = runner.Run(context.Background(), r)
+	if err == nil || !strings.Contains(err.Error(), "node3") || !strings.Contains(err.Error(), "name them with --host") || d.dials.Load() != 3 {
+		t.Errorf("reset connect: %v after %d dials", err, d.dials.Load())
 	}
 }

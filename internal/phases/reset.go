@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -138,33 +137,8 @@ func (o ResetOptions) hosts(r *Run) []host.Host {
 
 // connect dials the selected hosts at once; the others are not touched,
 // so a reset of one worker works while other hosts are down.
-func (o ResetOptions) connect(ctx context.Context, r *Run, s *phase.Step) error {
-	var hosts []spec.Host
-	for _, h := range o.selected(r.Cluster) {
-		if r.Host(h.Name) == nil {
-			hosts = append(hosts, h)
-		}
-	}
-	if len(hosts) == 0 {
-		return nil
-	}
-	if r.Dialer == nil {
-		return errors.New("no dialer configured")
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(hosts))
-	for i, h := range hosts {
-		wg.Go(func() {
-			hh, err := r.Dialer.Dial(ctx, h)
-			if err != nil {
-				errs[i] = fmt.Errorf("connect to %s: %w (to reset the other hosts, name them with --host)", h.Name, err)
-				return
-			}
-			r.SetHost(h.Name, hh) // each step logs its host's operations (phase.Step.Host)
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+func (o ResetOptions) connect(ctx context.Context, r *Run, _ *phase.Step) error {
+	return r.dialAll(ctx, o.selected(r.Cluster), " (to reset the other hosts, name them with --host)")
 }
 
 // probeHost runs a read-only script on the host and returns its output

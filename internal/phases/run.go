@@ -5,6 +5,7 @@
 package phases
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,7 +30,7 @@ type Run struct {
 	// Artifacts is the artifact manifest; ArtifactsDir holds its files.
 	Artifacts    *manifest.Manifest
 	ArtifactsDir string
-	Dialer       *host.Dialer
+	Dialer       Dialer
 	Log          *slog.Logger
 	// Redactor hides the run's secrets in logs, events and errors.
 	Redactor *phase.Redactor
@@ -61,6 +62,12 @@ type Run struct {
 	// resetTargets is what reset removes on each host (phase inspect).
 	resetTargets map[string]*resetTarget
 	warnings     []string
+}
+
+// Dialer connects to hosts (host.Dialer over SSH; unit tests fake it).
+type Dialer interface {
+	Dial(ctx context.Context, h spec.Host) (host.Host, error)
+	Close() error
 }
 
 // Waits bounds the waits of apply.
