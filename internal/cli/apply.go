@@ -139,8 +139,7 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 	r.Redactor = red
 	r.Artifacts, r.ArtifactsDir = m, artDir
 	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
-	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(planDir, "known_hosts"),
-		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
+	r.Dialer = userDialer(app, planDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log})
 	return r, cleanup, nil
 }
 

@@ -150,8 +150,7 @@ func (o *conformanceRunOptions) specTarget(app *App) (target, error) {
 
 // loadImages puts the test images onto every host of the spec.
 func (o *conformanceRunOptions) loadImages(ctx context.Context, app *App, t target, kit conformance.Kit) error {
-	d := host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout,
-		KnownHostsPath: filepath.Join(t.stateDir, "known_hosts"), AgentSocket: os.Getenv("SSH_AUTH_SOCK")}))
+	d := userDialer(app, t.stateDir, host.DialOptions{Timeout: o.sshTimeout})
 	defer d.Close()
 	var hosts []host.Host
 	for _, h := range t.cluster.Spec.Hosts {

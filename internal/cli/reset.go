@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -154,8 +153,7 @@ func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir str
 	st, _ := pki.Load(state.PKIDir(dir), c)
 	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
 	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
-	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(knownHostsDir, "known_hosts"),
-		AcceptNewHostKeys: o.acceptHostKeys, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Logger: log}))
+	r.Dialer = userDialer(app, knownHostsDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log})
 	return r, nil
 }
 

@@ -11,6 +11,15 @@ import (
 	"kubeup.dev/kubeup/internal/host"
 )
 
+// userDialer dials hosts as the user running kubeup would with OpenSSH
+// (withUserSSH, the agent of SSH_AUTH_SOCK), trusting the host keys kept
+// in stateDir/known_hosts.
+func userDialer(app *App, stateDir string, o host.DialOptions) *host.Dialer {
+	o.KnownHostsPath = filepath.Join(stateDir, "known_hosts")
+	o.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
+	return host.NewDialer(withUserSSH(app, o))
+}
+
 // withUserSSH completes o as OpenSSH would behave for the user running
 // kubeup: ~/.ssh/config's Host entries, and a sudo password asked once on
 // the terminal when a host's sudo needs one and the spec names no file.

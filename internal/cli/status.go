@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,8 +54,7 @@ func (o *statusOptions) run(ctx context.Context, app *App) error {
 	defer r.Close()
 	r.SkipSmoke = !o.smoke
 	r.Waits.Nodes = o.timeout
-	r.Dialer = host.NewDialer(withUserSSH(app, host.DialOptions{Timeout: o.sshTimeout, KnownHostsPath: filepath.Join(dir, "known_hosts"),
-		AgentSocket: os.Getenv("SSH_AUTH_SOCK")}))
+	r.Dialer = userDialer(app, dir, host.DialOptions{Timeout: o.sshTimeout})
 	runner, err := phase.New(phase.Options{Sink: progressSink(app, "text")}, phases.Status()...)
 	if err != nil {
 		return err
