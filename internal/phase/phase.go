@@ -34,10 +34,13 @@ const DefaultConcurrency = 20
 // cancelled (Ctrl-C).
 var ErrInterrupted = errors.New("interrupted")
 
-// Phase is one named step of a run. Names may be hierarchical
-// ("certs/apiserver"); skipping "certs" skips every "certs/..." phase.
+// Phase is one named step of a run. A phase may belong to a declared
+// Group: its name is then "GROUP/NAME" ("etcd/start"), and skipping the
+// group skips every phase of it (and a phase named as the group).
 type Phase[C any] struct {
 	Name string
+	// Group is the group the phase belongs to; empty for none.
+	Group string
 	// Hosts selects the hosts the phase runs on, in order. Nil runs the
 	// phase once without a host (Step.Host is nil), for work on the
 	// machine running kubeup; an empty selection skips the phase.
@@ -112,6 +115,8 @@ func checkPhases[C any](phases []Phase[C]) error {
 		switch {
 		case p.Name == "" || strings.ContainsAny(p.Name, " ,\t\n") || strings.HasPrefix(p.Name, "/") || strings.HasSuffix(p.Name, "/"):
 			return fmt.Errorf("phase %d: name %q must be non-empty words separated by /", i, p.Name)
+		case (p.Group != "") != strings.Contains(p.Name, "/") || p.Group != "" && !strings.HasPrefix(p.Name, p.Group+"/"):
+			return fmt.Errorf("phase %q: a name GROUP/NAME declares its Group (got group %q)", p.Name, p.Group)
 		case seen[p.Name]:
 			return fmt.Errorf("phase %q is defined twice", p.Name)
 		case p.Run == nil:
@@ -125,17 +130,17 @@ func checkPhases[C any](phases []Phase[C]) error {
 // checkSkips rejects --skip-phases names that match no phase.
 func (r *Runner[C]) checkSkips() error {
 	for _, s := range r.o.SkipPhases {
-		if !slices.ContainsFunc(r.phases, func(p Phase[C]) bool { return matches(p.Name, s) }) {
+		if !slices.ContainsFunc(r.phases, func(p Phase[C]) bool { return matches(p.Name, p.Group, s) }) {
 			return fmt.Errorf("--skip-phases: no phase is named %q: choose from %s", s, strings.Join(r.Names(), ", "))
 		}
 	}
 	return nil
 }
 
-// matches reports whether skip names phase or one of its parents.
-func matches(phase, skip string) bool {
+// matches reports whether skip names the phase or its declared group.
+func matches(phase, group, skip string) bool {
 	skip = strings.TrimSuffix(skip, "/")
-	return phase == skip || strings.HasPrefix(phase, skip+"/")
+	return phase == skip || group != "" && group == skip
 }
 
 // Names lists the phase names in order.
@@ -147,8 +152,8 @@ func (r *Runner[C]) Names() []string {
 	return names
 }
 
-func (r *Runner[C]) skipped(name string) bool {
-	return slices.ContainsFunc(r.o.SkipPhases, func(s string) bool { return matches(name, s) })
+func (r *Runner[C]) skipped(p Phase[C]) bool {
+	return slices.ContainsFunc(r.o.SkipPhases, func(s string) bool { return matches(p.Name, p.Group, s) })
 }
 
 // Run runs the phases in order with c. It stops after the first phase that
@@ -173,7 +178,7 @@ func (r *Runner[C]) runPhase(ctx context.Context, x *run, p Phase[C], c C) error
 	if err := ctx.Err(); err != nil {
 		return interrupted(ctx, p.Name, nil)
 	}
-	if r.skipped(p.Name) {
+	if r.skipped(p) {
 		x.skip(p.Name, "--skip-phases")
 		return nil
 	}

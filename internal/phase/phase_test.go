@@ -289,7 +289,8 @@ func TestWriteOutsideWetFails(t *testing.T) {
 
 func TestSkipPhases(t *testing.T) {
 	c := newCluster("node1")
-	phases := []Phase[*cluster]{tracing("certs/ca"), tracing("certs/apiserver"), tracing("certsx"), tracing("etcd")}
+	inCerts := func(name string) Phase[*cluster] { p := tracing(name); p.Group = "certs"; return p }
+	phases := []Phase[*cluster]{inCerts("certs/ca"), inCerts("certs/apiserver"), tracing("certsx"), tracing("etcd")}
 	rep, err := mustRun(t, Options{SkipPhases: []string{"certs", "etcd"}}, c, phases...)
 	if err != nil {
 		t.Fatal(err)
@@ -311,6 +312,9 @@ func TestNewRejectsBadPhases(t *testing.T) {
 		{tracing("a"), tracing("a")},
 		{tracing("has space")},
 		{{Name: "norun"}},
+		{tracing("undeclared/group")},
+		{func() Phase[*cluster] { p := tracing("a/b"); p.Group = "c"; return p }()},
+		{func() Phase[*cluster] { p := tracing("flat"); p.Group = "flat"; return p }()},
 	} {
 		if _, err := New(Options{}, ps...); err == nil {
 			t.Errorf("accepted %v", ps[0].Name)

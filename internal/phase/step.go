@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -38,6 +40,11 @@ func (s *Step) Host() host.Host {
 
 // HostName is the host's name, "" for a phase without hosts.
 func (s *Step) HostName() string { return s.name }
+
+// Skipping reports whether --skip-phases names phase (or its group).
+func (s *Step) Skipping(phase string) bool {
+	return slices.ContainsFunc(s.x.o.SkipPhases, func(skip string) bool { return strings.TrimSuffix(skip, "/") == phase })
+}
 
 // Phase is the phase's name.
 func (s *Step) Phase() string { return s.phase }

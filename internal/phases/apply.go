@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/spec"
 )
@@ -21,23 +22,30 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "record", Hosts: all, Run: recordInstall},
 		{Name: "os", Hosts: all, Run: setupOS},
 		{Name: "distribute", Hosts: all, Run: distribute},
-		{Name: "containerd/backup", Hosts: all, Run: BackupContainerdConfig},
+		{Name: "containerd/backup", Group: "containerd", Hosts: all, Run: BackupContainerdConfig},
 		{Name: "files", Hosts: all, Run: writeFiles},
 		{Name: "kernel", Hosts: all, Run: kernelSetup},
 		{Name: "containerd", Hosts: all, Run: configureContainerd},
-		{Name: "etcd/start", Hosts: (*Run).etcdHosts, Run: startEtcd},
-		{Name: "etcd/wait", Hosts: (*Run).etcdHosts, Run: waitEtcd},
+		{Name: "etcd/start", Group: "etcd", Hosts: (*Run).etcdHosts, Run: startEtcd},
+		{Name: "etcd/wait", Group: "etcd", Hosts: (*Run).etcdHosts, Run: waitEtcd},
 		{Name: "control-plane", Hosts: (*Run).controlPlaneHosts, Run: startControlPlane, Concurrency: 1},
-		{Name: "addons/bootstrap", Hosts: (*Run).firstControlPlane, Run: addons(clusterAddons())},
-		{Name: "bootstrap/retire", Run: retireBootstrapObjects},
+		{Name: "addons/bootstrap", Group: "addons", Hosts: (*Run).firstControlPlane, Run: addons(clusterAddons())},
+		{Name: "bootstrap/retire", Group: "bootstrap", Run: retireBootstrapObjects},
 		{Name: "kubelet", Hosts: all, Run: startKubelet},
 		{Name: "network", Hosts: all, Run: startNetwork},
-		{Name: "nodes/approve", Run: approveNodes},
-		{Name: "nodes/roles", Run: markNodes},
-		{Name: "addons/dns", Hosts: (*Run).firstControlPlane, Run: addons(dnsAddons())},
+		{Name: "nodes/approve", Group: "nodes", Run: approveNodes},
+		{Name: "nodes/roles", Group: "nodes", Run: markNodes},
+		{Name: "addons/dns", Group: "addons", Hosts: (*Run).firstControlPlane, Run: addons(dnsAddons())},
 		{Name: "kubeconfig", Run: writeKubeconfig},
 		{Name: "validate", Run: validateCluster},
 	}
+}
+
+// startPhase names the apply phase that starts the components of tier t:
+// skipping it leaves their files alone too.
+func startPhase(t catalog.Tier) string {
+	return map[catalog.Tier]string{catalog.Runtime: "containerd", catalog.Datastore: "etcd",
+		catalog.ControlPlane: "control-plane", catalog.Node: "kubelet", catalog.Network: "network"}[t]
 }
 
 func addons(names []string) func(context.Context, *Run, *phase.Step) error {

@@ -3,8 +3,10 @@ package phases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
@@ -29,6 +31,10 @@ func writeFiles(ctx context.Context, r *Run, s *phase.Step) error {
 		if cur, ok := have[f.Path]; ok && cur.SHA256 == f.SHA256() && cur.Mode == f.Mode.Perm() {
 			continue
 		}
+		if r.readersSkipped(s, f) {
+			s.Log().Info("left alone: the phases of every reader are skipped", "path", f.Path, "readers", f.Readers)
+			continue
+		}
 		if err := writeFile(ctx, s, f, have); err != nil {
 			return err
 		}
@@ -42,6 +48,22 @@ func writeFiles(ctx context.Context, r *Run, s *phase.Step) error {
 		_, _, err := h.Exec(ctx, "systemctl daemon-reload")
 		return err
 	})
+}
+
+// readersSkipped reports whether f has readers and --skip-phases skips
+// the start phase of every one of them (--skip-phases containerd leaves
+// the host's containerd configuration alone, as it leaves its backup).
+func (r *Run) readersSkipped(s *phase.Step, f hostfile.File) bool {
+	if len(f.Readers) == 0 {
+		return false
+	}
+	for _, name := range f.Readers {
+		i := slices.IndexFunc(r.Components, func(k catalog.Component) bool { return k.Name == name })
+		if i < 0 || !s.Skipping(startPhase(r.Components[i].Tier)) {
+			return false
+		}
+	}
+	return true
 }
 
 func writeFile(ctx context.Context, s *phase.Step, f hostfile.File, have map[string]remoteFile) error {

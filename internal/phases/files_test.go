@@ -1,12 +1,14 @@
 package phases
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/phase"
 )
 
 func TestFilesWritesOnceThenNothing(t *testing.T) {
@@ -136,5 +138,39 @@ func TestContainerdRestartsWhenItsConfigChanges(t *testing.T) {
 	r, _ := testRun(t)
 	if !slices.Contains(r.unitDeps("node2", "containerd"), layout.ContainerdConfig) {
 		t.Fatal("containerd does not depend on its config")
+	}
+}
+
+// TestSkippingContainerdLeavesItsConfigAlone: --skip-phases containerd
+// skips its backup and leaves the host's containerd configuration as it
+// is, while files writes every other planned file.
+func TestSkippingContainerdLeavesItsConfigAlone(t *testing.T) {
+	r, fakes := testRun(t)
+	onlyNode2(r)
+	var ps []phase.Phase[*Run]
+	for _, p := range Apply() {
+		if p.Name == "files" || p.Group == "containerd" || p.Name == "containerd" {
+			ps = append(ps, p)
+		}
+	}
+	fakes["node2"].On(`systemctl daemon-reload`, host.Reply{})
+	runner, err := phase.New(phase.Options{SkipPhases: []string{"containerd"}}, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := runner.Run(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fakes["node2"].File(layout.ContainerdConfig); ok {
+		t.Error("files wrote containerd's configuration although containerd is skipped")
+	}
+	if _, ok := fakes["node2"].File(layout.KubeletConfig); !ok {
+		t.Error("files did not write the kubelet configuration")
+	}
+	for _, p := range rep.Phases {
+		if (p.Name == "containerd" || p.Name == "containerd/backup") && p.Status != phase.StatusSkipped {
+			t.Errorf("phase %s: %s", p.Name, p.Status)
+		}
 	}
 }

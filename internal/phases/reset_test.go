@@ -551,7 +551,7 @@ func TestBackupContainerdConfigKeepsTheHostsOwnOnce(t *testing.T) {
 		f := fakes["node2"]
 		f.On(`^\[ -f `+regexp.QuoteMeta(ContainerdConfigBackup), host.Reply{Stdout: tc.probe})
 		f.On(`^mkdir -p /var/lib/kubeup/backup && cp -p /etc/containerd/config.toml `, host.Reply{})
-		runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "containerd/backup", Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} }, Run: BackupContainerdConfig})
+		runner, err := phase.New(phase.Options{}, phase.Phase[*Run]{Name: "containerd/backup", Group: "containerd", Hosts: func(r *Run) []host.Host { return []host.Host{r.Host("node2")} }, Run: BackupContainerdConfig})
 		if err != nil {
 			t.Fatal(err)
 		}
