@@ -177,6 +177,10 @@ type Artifacts struct {
 	// Mirrors overrides download base URLs per source name (kubernetes,
 	// etcd, flannel, containerd, cni) when Source is release.
 	Mirrors map[string]string `yaml:"mirrors,omitempty" json:"mirrors,omitempty"`
+	// Checksums gives the sha256 of release files whose project publishes
+	// none (flannel's flannel-vX-linux-ARCH.tar.gz), by file name, when
+	// Source is release; check each against the release by other means.
+	Checksums map[string]string `yaml:"checksums,omitempty" json:"checksums,omitempty"`
 }
 
 // SandboxHosts carries the adaptations that only nested node containers

@@ -431,6 +431,10 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "mirror not http", doc: threeDoc("  artifacts: {source: release, mirrors: {etcd: \"ftp://m/etcd\"}}\n"), path: "spec.artifacts.mirrors[etcd]", msg: `"ftp://m/etcd" is not an http(s) URL`},
 		{name: "mirror without a host", doc: threeDoc("  artifacts: {source: release, mirrors: {etcd: \"https:///etcd\"}}\n"), path: "spec.artifacts.mirrors[etcd]", msg: "is not an http(s) URL"},
 		{name: "mirror with a line break", doc: threeDoc("  artifacts: {source: release, mirrors: {etcd: \"https://m/etcd\\n\"}}\n"), path: "spec.artifacts.mirrors[etcd]", msg: "holds a line break"},
+		{name: "checksum not hex", doc: threeDoc("  artifacts: {source: release, checksums: {flannel-v0.26.7-linux-amd64.tar.gz: xyz}}\n"), path: "spec.artifacts.checksums[flannel-v0.26.7-linux-amd64.tar.gz]", msg: `"xyz" is not a sha256: write the 64 hex digits of sha256sum flannel-v0.26.7-linux-amd64.tar.gz`},
+		{name: "checksum too short", doc: threeDoc("  artifacts: {source: release, checksums: {f.tar.gz: \"" + strings.Repeat("a", 63) + "\"}}\n"), path: "spec.artifacts.checksums[f.tar.gz]", msg: "is not a sha256"},
+		{name: "checksum of a path", doc: threeDoc("  artifacts: {source: release, checksums: {\"dl/f.tar.gz\": \"" + strings.Repeat("a", 64) + "\"}}\n"), path: "spec.artifacts.checksums[dl/f.tar.gz]", msg: "is not a release file name: use the name alone"},
+		{name: "checksums without release", doc: threeDoc("  artifacts: {checksums: {f.tar.gz: \"" + strings.Repeat("a", 64) + "\"}}\n"), path: "spec.artifacts.checksums", msg: "ignored because source is build", warn: true},
 		{name: "mirror big", doc: threeDoc("  artifacts: {source: release, mirrors: {etcd: " + big + "}}\n"), path: "spec.artifacts.mirrors[etcd]", msg: "(1048576 bytes)\" is not an http(s) URL"},
 		{name: "mirrors ignored", doc: threeDoc("  artifacts: {mirrors: {etcd: \"https://m/etcd\"}}\n"), path: "spec.artifacts.mirrors", msg: "ignored because source is build", warn: true},
 

@@ -81,6 +81,23 @@ func (v *validator) artifacts(s *Spec) {
 		v.errorf(pathField(p, "source"), "unknown source %q: use build, release or bundle", a.Source)
 	}
 	v.mirrors(pathField(p, "mirrors"), a)
+	v.checksums(pathField(p, "checksums"), a)
+}
+
+// checksums checks the pinned sha256 of release files.
+func (v *validator) checksums(p string, a *Artifacts) {
+	if len(a.Checksums) > 0 && a.Source != "release" {
+		v.warnf(p, "ignored because source is %s: checksums are used when source is release", a.Source)
+	}
+	for _, file := range slices.Sorted(maps.Keys(a.Checksums)) {
+		sum := a.Checksums[file]
+		switch {
+		case file == "" || strings.ContainsAny(file, "/\\") || strings.TrimSpace(file) != file:
+			v.errorf(pathKey(p, file), "%q is not a release file name: use the name alone, such as flannel-v0.26.7-linux-amd64.tar.gz", file)
+		case len(sum) != 64 || strings.Trim(strings.ToLower(sum), "0123456789abcdef") != "":
+			v.errorf(pathKey(p, file), "%q is not a sha256: write the 64 hex digits of sha256sum %s", message(sum), file)
+		}
+	}
 }
 
 // mirrors checks mirror names and URLs.

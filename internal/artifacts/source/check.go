@@ -42,7 +42,7 @@ func Check(ctx context.Context, c *spec.Cluster, o Options) (*manifest.Manifest,
 		}
 		return m, dir, would, nil
 	case "release":
-		files, err := fetch.Plan(v, set.Architecture, fetch.DefaultBases(), nil, nil)
+		files, err := fetch.Plan(v, set.Architecture, fetch.DefaultBases(), nil, c.Spec.Artifacts.Checksums)
 		if err != nil {
 			return nil, "", nil, err
 		}

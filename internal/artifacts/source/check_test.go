@@ -59,3 +59,26 @@ func TestCheckBundleUsesTheCacheReadOnly(t *testing.T) {
 		t.Errorf("kubelet from the cache = %+v", a)
 	}
 }
+
+// TestCheckReleaseNeedsFlannelsChecksum: a release dry run plans the
+// downloads when the spec pins the sha256 of flannel's tarball (its
+// project publishes none) and says which file needs one when it does not.
+func TestCheckReleaseNeedsFlannelsChecksum(t *testing.T) {
+	c, err := spec.Parse(spec.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Spec.Artifacts.Source = "release"
+	root := filepath.Join(t.TempDir(), "cache")
+	if _, _, _, err := Check(context.Background(), c, Options{CacheRoot: root}); err == nil || !strings.Contains(err.Error(), "flannel") {
+		t.Fatalf("without a checksum: %v, want an error naming flannel's file", err)
+	}
+	c.Spec.Artifacts.Checksums = map[string]string{"flannel-v0.26.7-linux-amd64.tar.gz": strings.Repeat("ab", 32)}
+	m, _, would, err := Check(context.Background(), c, Options{CacheRoot: root})
+	if err != nil || len(would) != 1 || !strings.Contains(would[0], "download the release artifacts") {
+		t.Fatalf("with the checksum: would %q, %v", would, err)
+	}
+	if _, ok := m.Find(manifest.KindBinary, "flanneld"); !ok {
+		t.Error("flanneld is not planned")
+	}
+}

@@ -38,8 +38,7 @@ func Resolve(ctx context.Context, c *spec.Cluster, o Options) (*manifest.Manifes
 		}
 		return m, dir, nil
 	case "release":
-		m, err := fetch.Fetch(ctx, fetch.Options{KubernetesVersion: v, CacheRoot: o.CacheRoot,
-			Mirrors: c.Spec.Artifacts.Mirrors, Progress: o.Progress})
+		m, err := fetch.Fetch(ctx, fetchOptions(c, o))
 		if err != nil {
 			return nil, "", fmt.Errorf("fetch release artifacts: %w", err)
 		}
@@ -58,4 +57,11 @@ func Resolve(ctx context.Context, c *spec.Cluster, o Options) (*manifest.Manifes
 		return m, dir, nil
 	}
 	return nil, "", fmt.Errorf("spec.artifacts.source %q is not build, release or bundle", c.Spec.Artifacts.Source)
+}
+
+// fetchOptions downloads c's release artifacts through its mirrors,
+// trusting its pinned checksums for files whose project publishes none.
+func fetchOptions(c *spec.Cluster, o Options) fetch.Options {
+	return fetch.Options{KubernetesVersion: c.Spec.KubernetesVersion, CacheRoot: o.CacheRoot,
+		Mirrors: c.Spec.Artifacts.Mirrors, Checksums: c.Spec.Artifacts.Checksums, Progress: o.Progress}
 }
