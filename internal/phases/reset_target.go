@@ -131,9 +131,9 @@ func decideTarget(cluster, h string, force bool, st hostState, fixed *InstallRec
 
 // forceSummary says what a forced reset removes on the host.
 func forceSummary(t *resetTarget) string {
-	return fmt.Sprintf("--force: remove only what kubeup installs, from %s: units %s; %d files (%s); data directories %s; pod containers, mounts and network namespaces of the kubelet; the CNI interfaces, flannel's routes and the KUBE-* and FLANNEL-* chains",
+	return fmt.Sprintf("--force: remove only what kubeup installs, from %s: units %s; %d files (%s); data directories %s; pod containers, mounts and network namespaces of the kubelet; the CNI interfaces, flannel's routes and the %s chains",
 		t.from, strings.Join(t.rec.List(recUnit), ", "), len(t.rec.List(recFile)), listedNames(t.rec.List(recFile), 6),
-		strings.Join(t.rec.List(recData), ", "))
+		strings.Join(t.rec.List(recData), ", "), chainNames())
 }
 
 // inspect decides, on every selected host, what reset removes there,
