@@ -25,15 +25,36 @@ const (
 	Network                  // kube-proxy and the network plugin
 )
 
+// Runner is how a component runs.
+type Runner int
+
+// The runners.
+const (
+	Unit      Runner = iota // a systemd unit on the host
+	StaticPod               // a static pod the host's kubelet runs from /etc/kubernetes/manifests
+	DaemonSet               // a pod of a DaemonSet on every node
+)
+
+func (r Runner) String() string {
+	return [...]string{"systemd unit", "static pod", "DaemonSet"}[r]
+}
+
 // Component is one program kubeup runs on hosts.
 type Component struct {
 	// Name is the component's name and its systemd unit's.
 	Name string
 	// Tier says when it starts.
 	Tier Tier
-	// Binaries are the artifacts it needs on the host (manifest names;
-	// cni/NAME are CNI plugins).
+	// Binaries are the artifacts it needs on the host when it runs as a
+	// unit (manifest names; cni/NAME are CNI plugins).
 	Binaries []string
+	// Tools are those of Binaries the host needs however the component
+	// runs: clients kubeup uses for health checks and plugins the runtime
+	// executes.
+	Tools []string
+	// Pod is how it runs in static-pods mode; Unit for the components that
+	// stay on the host (the runtime and the kubelet).
+	Pod Runner
 	// OwnUnit says kubeup writes its unit file; false for units the OS
 	// package ships (containerd).
 	OwnUnit bool
@@ -50,6 +71,23 @@ type Component struct {
 
 // RunsOn reports whether the component runs on host h of cluster c.
 func (k Component) RunsOn(c *spec.Cluster, h spec.Host) bool { return k.On(c, h) }
+
+// RunsAs says how the component runs in cluster c.
+func (k Component) RunsAs(c *spec.Cluster) Runner {
+	if c.Spec.StaticPods() {
+		return k.Pod
+	}
+	return Unit
+}
+
+// HostBinaries are the artifacts the component needs on the host in
+// cluster c: all its binaries when it runs as a unit, else its tools.
+func (k Component) HostBinaries(c *spec.Cluster) []string {
+	if k.RunsAs(c) == Unit {
+		return k.Binaries
+	}
+	return k.Tools
+}
 
 // EveryHost runs a component on every host (every host is a node).
 func EveryHost(*spec.Cluster, spec.Host) bool { return true }
@@ -68,22 +106,23 @@ func EtcdMembers(c *spec.Cluster, h spec.Host) bool {
 func All() []Component {
 	return []Component{
 		{Name: "containerd", Tier: Runtime, On: EveryHost},
-		{Name: "etcd", Tier: Datastore, Binaries: []string{"etcd", "etcdctl"}, OwnUnit: true,
-			Ports: []int{2379, 2380}, On: EtcdMembers},
-		{Name: "kube-apiserver", Tier: ControlPlane, Binaries: []string{"kube-apiserver", "kubectl"}, OwnUnit: true,
-			Ports: []int{6443}, On: ControlPlanes},
-		{Name: "kube-controller-manager", Tier: ControlPlane, Binaries: []string{"kube-controller-manager"}, OwnUnit: true,
-			Ports: []int{10257}, On: ControlPlanes},
-		{Name: "kube-scheduler", Tier: ControlPlane, Binaries: []string{"kube-scheduler"}, OwnUnit: true,
-			Ports: []int{10259}, On: ControlPlanes},
-		{Name: "kubelet", Tier: Node, Binaries: []string{"kubelet", "kubectl"}, OwnUnit: true,
-			Ports: []int{10250}, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
-		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"}, OwnUnit: true,
-			ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+		{Name: "etcd", Tier: Datastore, Binaries: []string{"etcd", "etcdctl"}, Tools: []string{"etcdctl"},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{2379, 2380}, On: EtcdMembers},
+		{Name: "kube-apiserver", Tier: ControlPlane, Binaries: []string{"kube-apiserver", "kubectl"}, Tools: []string{"kubectl"},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{6443}, On: ControlPlanes},
+		{Name: "kube-controller-manager", Tier: ControlPlane, Binaries: []string{"kube-controller-manager"},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{10257}, On: ControlPlanes},
+		{Name: "kube-scheduler", Tier: ControlPlane, Binaries: []string{"kube-scheduler"},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{10259}, On: ControlPlanes},
+		{Name: "kubelet", Tier: Node, Binaries: []string{"kubelet", "kubectl"},
+			OwnUnit: true, Ports: []int{10250}, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"},
+			Pod: DaemonSet, OwnUnit: true, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
 		// flanneld makes the VXLAN devices; its CNI plugin (through the
 		// bridge plugin) the cni0 bridge.
-		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, OwnUnit: true,
-			Links: []string{"cni0", "flannel.1", "flannel-v6.1"}, ChainPrefixes: []string{"FLANNEL-"}, On: EveryHost},
+		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, Tools: []string{"cni/flannel"},
+			Pod: DaemonSet, OwnUnit: true, Links: []string{"cni0", "flannel.1", "flannel-v6.1"},
+			ChainPrefixes: []string{"FLANNEL-"}, On: EveryHost},
 	}
 }
 
@@ -112,14 +151,20 @@ func InTier(ks []Component, t Tier) []Component {
 	return slices.DeleteFunc(slices.Clone(ks), func(k Component) bool { return k.Tier != t })
 }
 
+// RunningAs keeps the components that run as r in cluster c.
+func RunningAs(c *spec.Cluster, ks []Component, r Runner) []Component {
+	return slices.DeleteFunc(slices.Clone(ks), func(k Component) bool { return k.RunsAs(c) != r })
+}
+
 // OwnUnits keeps the components whose unit file kubeup writes.
 func OwnUnits(ks []Component) []Component {
 	return slices.DeleteFunc(slices.Clone(ks), func(k Component) bool { return !k.OwnUnit })
 }
 
-// Binaries lists the artifacts the components need, sorted, once each.
-func Binaries(ks []Component) []string {
-	out := union(ks, func(k Component) []string { return k.Binaries })
+// Binaries lists the artifacts the components need on the hosts of
+// cluster c, sorted, once each.
+func Binaries(c *spec.Cluster, ks []Component) []string {
+	out := union(ks, func(k Component) []string { return k.HostBinaries(c) })
 	slices.Sort(out)
 	return out
 }

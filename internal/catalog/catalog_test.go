@@ -38,7 +38,7 @@ func TestForFollowsRoles(t *testing.T) {
 
 func TestDerivedLists(t *testing.T) {
 	w := For(cluster(false), spec.Host{Name: "w", Roles: []spec.Role{spec.RoleWorker}})
-	if got := Binaries(w); !slices.Equal(got, []string{"cni/flannel", "flanneld", "kube-proxy", "kubectl", "kubelet"}) {
+	if got := Binaries(cluster(false), w); !slices.Equal(got, []string{"cni/flannel", "flanneld", "kube-proxy", "kubectl", "kubelet"}) {
 		t.Errorf("worker binaries %v", got)
 	}
 	if got := Ports(w); len(got) != 1 || got[10250] != "kubelet" {
@@ -75,8 +75,34 @@ func TestNewComponentIsOneEntry(t *testing.T) {
 			on = append(on, k)
 		}
 	}
-	if !slices.Contains(Binaries(on), "node-exporter") || Ports(on)[9100] != "node-exporter" ||
+	if !slices.Contains(Binaries(cluster(false), on), "node-exporter") || Ports(on)[9100] != "node-exporter" ||
 		!slices.Contains(Names(InTier(on, Network)), "node-exporter") || !Owns(on, "node-exporter") {
 		t.Error("the new component is missing from a derived list")
+	}
+}
+
+// TestStaticPodsKeepOnlyTools: in static-pods mode a control plane keeps
+// on the host the kubelet, the clients kubeup checks health with and the
+// CNI plugin; etcd and the control plane run as static pods, kube-proxy
+// and flannel as DaemonSets.
+func TestStaticPodsKeepOnlyTools(t *testing.T) {
+	c := cluster(false)
+	c.Spec.ControlPlane.Mode = spec.ModeStaticPods
+	cp := For(c, spec.Host{Name: "cp", Roles: []spec.Role{spec.RoleControlPlane, spec.RoleEtcd}})
+	if got := Binaries(c, cp); !slices.Equal(got, []string{"cni/flannel", "etcdctl", "kubectl", "kubelet"}) {
+		t.Errorf("static-pods control-plane binaries %v", got)
+	}
+	want := map[Runner][]string{
+		Unit:      {"containerd", "kubelet"},
+		StaticPod: {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"},
+		DaemonSet: {"kube-proxy", "flanneld"},
+	}
+	for r, names := range want {
+		if got := Names(RunningAs(c, cp, r)); !slices.Equal(got, names) {
+			t.Errorf("%s: %v, want %v", r, got, names)
+		}
+	}
+	if got := Names(RunningAs(cluster(false), cp, Unit)); len(got) != len(cp) {
+		t.Errorf("systemd mode runs %v as units, want all of %v", got, Names(cp))
 	}
 }

@@ -24,6 +24,13 @@ const (
 	ContainerdDir = "/etc/containerd"
 	ImagesDir     = "/var/lib/kubeup/images"
 	KubeupDir     = "/var/lib/kubeup"
+	// ManifestsDir holds the static pod manifests the kubelet runs
+	// (kubeadm's directory).
+	ManifestsDir = "/etc/kubernetes/manifests"
+	// StagedManifestsDir holds the manifests apply plans: a manifest is
+	// copied into ManifestsDir (and so restarts its pod) only in the phase
+	// that starts its component, one control-plane host at a time.
+	StagedManifestsDir = KubeupDir + "/manifests"
 )
 
 // Certificate and key files (kubeadm's names).
@@ -93,6 +100,13 @@ const (
 
 // Binary returns the installed path of a component binary.
 func Binary(name string) string { return path.Join(BinDir, name) }
+
+// StaticPodManifest returns the path of component name's static pod
+// manifest, which the kubelet runs.
+func StaticPodManifest(name string) string { return path.Join(ManifestsDir, name+".yaml") }
+
+// StagedManifest returns where apply stages component name's manifest.
+func StagedManifest(name string) string { return path.Join(StagedManifestsDir, name+".yaml") }
 
 // Unit returns the path of a systemd unit file.
 func Unit(name string) string { return path.Join(SystemdDir, name+".service") }

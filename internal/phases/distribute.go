@@ -20,7 +20,7 @@ import (
 // binariesFor names the binaries host h's components need (manifest
 // names).
 func (r *Run) binariesFor(h spec.Host) []string {
-	return catalog.Binaries(r.componentsOn(h))
+	return catalog.Binaries(r.Cluster, r.componentsOn(h))
 }
 
 // installPath is where a manifest binary goes on a host: CNI plugins

@@ -23,6 +23,7 @@ const (
 	DefaultArtifactSource       = "build"
 	DefaultMaxPods              = 110
 	DefaultCgroupDriver         = "systemd"
+	DefaultControlPlaneMode     = ModeSystemd
 	DefaultAPIServerPort        = 6443
 	DefaultCertValidity         = 365 * 24 * time.Hour
 	DefaultCAValidity           = 10 * 365 * 24 * time.Hour
@@ -70,6 +71,7 @@ func SetDefaults(c *Cluster) {
 		s.Kubelet.MaxPods = DefaultMaxPods
 	}
 	setString(&s.Kubelet.CgroupDriver, DefaultCgroupDriver)
+	setString(&s.ControlPlane.Mode, DefaultControlPlaneMode)
 	if s.Kubelet.BootstrapTokenTTL.Duration == 0 {
 		s.Kubelet.BootstrapTokenTTL.Duration = DefaultBootstrapTokenTTL
 	}
@@ -139,6 +141,7 @@ func stringZeroHint(field string) string {
 		"Network.plugin":         DefaultPlugin,
 		"Flannel.backend":        DefaultFlannelBackend,
 		"Kubelet.cgroupDriver":   DefaultCgroupDriver,
+		"ControlPlane.mode":      DefaultControlPlaneMode,
 		"PKI.keyAlgorithm":       DefaultKeyAlgorithm,
 		"Artifacts.source":       DefaultArtifactSource,
 	}

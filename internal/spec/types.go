@@ -21,6 +21,19 @@ const (
 	RoleWorker       Role = "worker"
 )
 
+// The ways etcd and the control plane run (spec.controlPlane.mode).
+const (
+	ModeSystemd    = "systemd"
+	ModeStaticPods = "static-pods"
+)
+
+// Modes lists the control-plane modes.
+func Modes() []string { return []string{ModeSystemd, ModeStaticPods} }
+
+// StaticPods reports whether etcd and the control plane run as static
+// pods, and kube-proxy and the network plugin as DaemonSets.
+func (s *Spec) StaticPods() bool { return s.ControlPlane.Mode == ModeStaticPods }
+
 // Cluster is the whole spec document.
 type Cluster struct {
 	APIVersion string   `yaml:"apiVersion" json:"apiVersion"`
@@ -102,6 +115,11 @@ type ControlPlane struct {
 	// Endpoint is host[:port] of a load balancer in front of several
 	// control-plane hosts; empty means the first control-plane host.
 	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	// Mode is how etcd and the control plane run: "systemd" (units on
+	// the host, the default) or "static-pods" (kubeadm's layout: static
+	// pods in /etc/kubernetes/manifests, kube-proxy and the network plugin
+	// as DaemonSets).
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	// APIServerExtraArgs are extra kube-apiserver flags (name without "--").
 	APIServerExtraArgs map[string]string `yaml:"apiServerExtraArgs,omitempty" json:"apiServerExtraArgs,omitempty"`
 	// ControllerManagerExtraArgs are extra kube-controller-manager flags.

@@ -31,6 +31,13 @@ func (v *validator) kubelet(s *Spec) {
 	}
 }
 
+// controlPlaneMode checks how the control plane runs.
+func (v *validator) controlPlaneMode(s *Spec) {
+	if m := s.ControlPlane.Mode; !slices.Contains(Modes(), m) {
+		v.errorf("spec.controlPlane.mode", "unknown mode %q: use %s", m, strings.Join(Modes(), " or "))
+	}
+}
+
 // pki checks the key algorithm and certificate lifetimes.
 func (v *validator) pki(s *Spec) {
 	const p = "spec.pki"

@@ -193,6 +193,7 @@ func TestValidateBadSpecs(t *testing.T) {
 		{name: "certificate outlives CA", mutate: func(c *Cluster) { c.Spec.PKI.CertificateValidity.Duration = 87600 * time.Hour }, path: "spec.pki.certificateValidity", msg: "87600h is not shorter than caValidity 87600h"},
 		{name: "CA validity negative", mutate: func(c *Cluster) { c.Spec.PKI.CAValidity.Duration = -time.Hour }, path: "spec.pki.caValidity", msg: "-1h is too short"},
 		{name: "cgroup driver", mutate: func(c *Cluster) { c.Spec.Kubelet.CgroupDriver = "none" }, path: "spec.kubelet.cgroupDriver", msg: `unknown cgroup driver "none"`},
+		{name: "control-plane mode", mutate: func(c *Cluster) { c.Spec.ControlPlane.Mode = "pods" }, path: "spec.controlPlane.mode", msg: `unknown mode "pods": use systemd or static-pods`},
 		{name: "maxPods zero", mutate: func(c *Cluster) { c.Spec.Kubelet.MaxPods = -5 }, path: "spec.kubelet.maxPods", msg: "-5 is out of range: use 1 to 1000"},
 		{name: "maxPods too many", mutate: func(c *Cluster) { c.Spec.Kubelet.MaxPods = 1001 }, path: "spec.kubelet.maxPods", msg: "out of range"},
 		{name: "artifact source", mutate: func(c *Cluster) { c.Spec.Artifacts.Source = "git" }, path: "spec.artifacts.source", msg: `unknown source "git": use build, release or bundle`},

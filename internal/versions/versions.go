@@ -79,6 +79,22 @@ func (s Set) SmokeTestImage() string {
 	return "kubeup.dev/smoke:" + s.SmokeImage
 }
 
+// ComponentImage is the image of a component kubeup runs as a pod in
+// static-pods mode (kubeadm's and upstream's names), or "" for a
+// component that always runs on the host. name is the component's catalog
+// name.
+func (s Set) ComponentImage(name string) string {
+	switch name {
+	case "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy":
+		return "registry.k8s.io/" + name + ":" + s.Kubernetes
+	case "etcd":
+		return "registry.k8s.io/etcd:" + strings.TrimPrefix(s.Etcd, "v") + "-0"
+	case "flanneld":
+		return "ghcr.io/flannel-io/flannel:" + s.Flannel
+	}
+	return ""
+}
+
 // Images returns every image a cluster of this version runs.
 func (s Set) Images() []string {
 	return []string{s.PauseImage(), s.CoreDNSImage(), s.SmokeTestImage()}

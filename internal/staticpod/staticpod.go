@@ -1,0 +1,25 @@
+// Package staticpod states what the renderer and the static-pod
+// supervisor agree on about the pods kubeup runs in static-pods mode: the
+// label that carries the stamp of a pod's files, and the placeholder a
+// staged manifest holds in its place until the supervisor installs it.
+package staticpod
+
+import "strings"
+
+// StampLabel is the pod label holding the stamp (a hash of the pod's
+// manifest, files and image) it was started with. A new stamp changes the
+// manifest, so the kubelet replaces the pod; the container runtime shows
+// the label on the pod's sandbox, so the supervisor can tell the new pod
+// from the old one.
+const StampLabel = "kubeup.dev/stamp"
+
+// StampPlaceholder is the stamp label's value in a staged manifest.
+const StampPlaceholder = "KUBEUP_STAMP"
+
+// ComponentLabel is the label naming the component (kubeadm's).
+const ComponentLabel = "component"
+
+// Stamped returns the manifest to install: staged with its stamp.
+func Stamped(staged []byte, stamp string) []byte {
+	return []byte(strings.ReplaceAll(string(staged), StampPlaceholder, stamp))
+}
