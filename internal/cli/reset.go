@@ -21,6 +21,7 @@ import (
 	"kubeup.dev/kubeup/internal/plan"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
+	"kubeup.dev/kubeup/internal/supervisor"
 )
 
 // resetOptions are the flags of kubeup reset.
@@ -153,6 +154,10 @@ func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir str
 	st, _ := pki.Load(state.PKIDir(dir), c)
 	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
 	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
+	// Reset stops the systemd units a host's record lists, whatever the
+	// spec's mode now says; static pods and DaemonSet pods go with the
+	// kubelet's containers.
+	r.Supervisor = supervisor.Systemd{}
 	r.Dialer = userDialer(app, knownHostsDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log})
 	return r, nil
 }

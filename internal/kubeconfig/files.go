@@ -87,3 +87,19 @@ func Bootstrap(c *spec.Cluster, caPEM []byte, token string) ([]byte, error) {
 	return kubeconfig{cluster: c.Metadata.Name, server: c.Spec.APIServerURL(), caPEM: caPEM,
 		user: BootstrapUser, auth: &api.AuthInfo{Token: token}, context: BootstrapUser + "@" + c.Metadata.Name}.write()
 }
+
+// Kubelet is the kubeconfig of the kubelet of host h when it holds a
+// client certificate without joining (hosts that run static pods): the
+// certificate file the kubelet keeps current, and, on a control-plane
+// host, its own API server (the one its static pods run), else the
+// cluster endpoint. TLS bootstrap writes the same file on other nodes.
+func Kubelet(c *spec.Cluster, h spec.Host, caPEM []byte) ([]byte, error) {
+	server := c.Spec.APIServerURL()
+	if h.HasRole(spec.RoleControlPlane) {
+		server = localAPIServer()
+	}
+	user := "system:node:" + h.Name
+	return kubeconfig{cluster: c.Metadata.Name, server: server, caPEM: caPEM, user: user,
+		auth:    &api.AuthInfo{ClientCertificate: layout.KubeletClientCert, ClientKey: layout.KubeletClientCert},
+		context: user + "@" + c.Metadata.Name}.write()
+}

@@ -26,6 +26,7 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "files", Hosts: all, Run: writeFiles},
 		{Name: "kernel", Hosts: all, Run: kernelSetup},
 		{Name: "containerd", Hosts: all, Run: configureContainerd},
+		{Name: "kubelet/static-pods", Group: "kubelet", Hosts: (*Run).staticPodHosts, Run: startKubelet},
 		{Name: "etcd/start", Group: "etcd", Hosts: (*Run).etcdHosts, Run: startEtcd},
 		{Name: "etcd/wait", Group: "etcd", Hosts: (*Run).etcdHosts, Run: waitEtcd},
 		{Name: "control-plane", Hosts: (*Run).controlPlaneHosts, Run: startControlPlane, Concurrency: 1},

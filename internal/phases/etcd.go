@@ -12,6 +12,11 @@ import (
 // startEtcd starts (or restarts, when its files changed) etcd without
 // waiting: the members of a new cluster become ready together.
 func startEtcd(ctx context.Context, r *Run, s *phase.Step) error {
+	if r.Cluster.Spec.StaticPods() {
+		if err := prepareEtcdDataDir(ctx, s); err != nil {
+			return err
+		}
+	}
 	return startUnitsNoBlock(ctx, r, s, "etcd")
 }
 

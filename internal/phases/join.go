@@ -27,16 +27,20 @@ import (
 // startKubelet starts kubelet. A host whose kubelet holds no valid client
 // certificate first joins: it gets a bootstrap token of its own, which
 // apply approves for its node name only and deletes once the node holds
-// its certificate (see join). Bootstrap credentials older kubeup versions
+// its certificate (see join); a host that runs static pods gets its
+// certificate from the cluster CA instead (see issueKubeletIdentity). Bootstrap credentials older kubeup versions
 // left on the host are removed.
 func startKubelet(ctx context.Context, r *Run, s *phase.Step) error {
 	need, err := needsJoin(ctx, s.Host(), s.HostName(), r.Now())
 	if err != nil {
 		return err
 	}
-	if need {
+	switch {
+	case need && len(r.staticPodsOn(r.specHost(s.HostName()))) > 0:
+		err = issueKubeletIdentity(ctx, r, s)
+	case need:
 		err = join(ctx, r, s)
-	} else {
+	default:
 		err = ensureUnits(ctx, r, s, "kubelet")
 	}
 	if err != nil {

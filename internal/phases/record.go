@@ -120,10 +120,17 @@ func ParseInstallRecord(text string) (*InstallRecord, error) {
 	return rec, sc.Err()
 }
 
-// componentFiles are the files outside the plan: those the components
-// kubeup runs write themselves, and the node's bootstrap credential that
-// apply writes only while the node joins.
-func componentFiles() []string { return []string{layout.KubeletConf, layout.BootstrapKubeletConf} }
+// componentFiles are the files of host h outside the plan: those the
+// components kubeup runs write themselves, the node's credentials that
+// apply writes only while the node joins, and the static pod manifests
+// the supervisor installs from their staged copies.
+func (r *Run) componentFiles(h spec.Host) []string {
+	out := []string{layout.KubeletConf, layout.BootstrapKubeletConf}
+	for _, n := range r.staticPodsOn(h) {
+		out = append(out, layout.StaticPodManifest(n))
+	}
+	return out
+}
 
 // dataDirs are the directories that the components kubeup runs fill
 // with files no one can list in advance, and kubeup's own directory.
@@ -152,7 +159,7 @@ func plannedRecord(r *Run, h spec.Host, exists func(string) bool) *InstallRecord
 	for _, b := range r.binariesFor(h) {
 		rec.Add(recFile, installPath(b))
 	}
-	rec.Add(recFile, componentFiles()...)
+	rec.Add(recFile, r.componentFiles(h)...)
 	rec.Add(recFile, InstallRecordPath)
 	for _, u := range resetUnits() {
 		if rec.Has(recFile, layout.Unit(u)) {

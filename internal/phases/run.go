@@ -46,7 +46,8 @@ type Run struct {
 	// Components are the programs kubeup runs (catalog.All(); unit tests
 	// add fictitious ones).
 	Components []catalog.Component
-	// Supervisor runs the components on hosts (systemd units).
+	// Supervisor runs the components on hosts (systemd units, static
+	// pods or DaemonSet pods, as the mode says).
 	Supervisor supervisor.Supervisor
 	// Clientset talks to the cluster; nil makes one from the admin
 	// kubeconfig (unit tests set a fake).
@@ -88,7 +89,7 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
-		Components: catalog.All(), Supervisor: supervisor.Systemd{},
+		Components: catalog.All(), Supervisor: supervisor.For(c, catalog.All()),
 		hosts: map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
 }
 

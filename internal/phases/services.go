@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"slices"
 
+	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/supervisor"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // unitDeps returns the paths whose change means unit must restart: its
@@ -27,8 +30,36 @@ func (r *Run) unitDeps(hostName, unit string) []string {
 	if slices.Contains(r.binariesFor(hf.Host), unit) {
 		deps = append(deps, installPath(unit))
 	}
+	if ref := r.podImage(unit); ref != "" {
+		deps = append(deps, imageDep(ref))
+	}
 	slices.Sort(deps)
 	return slices.Compact(deps)
+}
+
+// podImage is the image of a component that runs as a pod, "" for one
+// that runs as a unit (or has no image).
+func (r *Run) podImage(name string) string {
+	i := slices.IndexFunc(r.Components, func(k catalog.Component) bool { return k.Name == name })
+	if i < 0 || r.Components[i].RunsAs(r.Cluster) == catalog.Unit {
+		return ""
+	}
+	v, err := versions.For(r.Cluster.Spec.KubernetesVersion)
+	if err != nil {
+		return ""
+	}
+	return v.ComponentImage(name)
+}
+
+// imageDep is how an image appears among a component's dependencies.
+func imageDep(ref string) string { return "image:" + ref }
+
+// imageRefs are the image references an image artifact holds.
+func imageRefs(a manifest.Artifact) []string {
+	if a.Kind != manifest.KindImage || a.Image == "" {
+		return nil
+	}
+	return []string{a.Image}
 }
 
 // externalUnitConfig names the configuration of units whose unit file
@@ -51,6 +82,9 @@ func (r *Run) unitStamp(hostName, unit string) string {
 	if r.Artifacts != nil {
 		for _, a := range r.Artifacts.Artifacts {
 			sums[installPath(a.Name)] = a.SHA256
+			for _, ref := range imageRefs(a) {
+				sums[imageDep(ref)] = a.SHA256
+			}
 		}
 	}
 	h := sha256.New()

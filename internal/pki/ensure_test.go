@@ -4,9 +4,11 @@ import (
 	"bytes"
 	cryptorand "crypto/rand"
 	"crypto/x509"
+	"encoding/pem"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +273,34 @@ func plantAltered(t *testing.T, s *Store, name string, alter func(*item)) {
 	}
 	if err := s.write(ent); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestNodeClientIsTheKubeletsIdentity(t *testing.T) {
+	c := testCluster()
+	st, _, err := Ensure(t.TempDir(), c, time.Now(), cryptorand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NodeClient(c, "node2", time.Now(), cryptorand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certBlock, rest := pem.Decode(b)
+	keyBlock, _ := pem.Decode(rest)
+	if certBlock == nil || keyBlock == nil || certBlock.Type != "CERTIFICATE" {
+		t.Fatalf("want certificate then key PEM, got %q", b)
+	}
+	cert, err := x509.ParseCertificate(certBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := st.get(CA)
+	if cert.Subject.CommonName != "system:node:node2" || !slices.Equal(cert.Subject.Organization, []string{"system:nodes"}) ||
+		!signedBy(cert, ca.cert) || cert.ExtKeyUsage[0] != x509.ExtKeyUsageClientAuth {
+		t.Errorf("subject %v, ext usage %v, signed by CA %v", cert.Subject, cert.ExtKeyUsage, signedBy(cert, ca.cert))
+	}
+	if _, err := (&Store{}).NodeClient(c, "node2", time.Now(), cryptorand.Reader); err == nil {
+		t.Error("a store without CA issued a certificate")
 	}
 }

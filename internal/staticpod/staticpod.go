@@ -13,13 +13,27 @@ import "strings"
 // from the old one.
 const StampLabel = "kubeup.dev/stamp"
 
-// StampPlaceholder is the stamp label's value in a staged manifest.
+// StampPlaceholder is the stamp label's value, and StampEnv's, in a
+// staged manifest.
 const StampPlaceholder = "KUBEUP_STAMP"
 
 // ComponentLabel is the label naming the component (kubeadm's).
 const ComponentLabel = "component"
 
-// Stamped returns the manifest to install: staged with its stamp.
+// Stamped returns the manifest to install: staged with stamp, quoted (a
+// stamp of digits alone would otherwise be a YAML number), in place of
+// every placeholder.
 func Stamped(staged []byte, stamp string) []byte {
-	return []byte(strings.ReplaceAll(string(staged), StampPlaceholder, stamp))
+	return []byte(strings.ReplaceAll(string(staged), StampPlaceholder, `"`+stamp+`"`))
 }
+
+// StampCmd is the sed expression that makes the installed manifest from
+// the staged one on the host, as Stamped does.
+func StampCmd(stamp string) string {
+	return `s/` + StampPlaceholder + `/"` + stamp + `"/g`
+}
+
+// StampEnv is the environment variable that carries the stamp into the
+// pod's process, so that the host can tell, from /proc, whether the
+// running process is the one started with the stamp's files.
+const StampEnv = "KUBEUP_FILES_STAMP"

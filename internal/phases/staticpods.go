@@ -1,0 +1,86 @@
+package phases
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path"
+
+	"kubeup.dev/kubeup/internal/catalog"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/kubeconfig"
+	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/render"
+	"kubeup.dev/kubeup/internal/spec"
+)
+
+// staticPodsOn names the components that run as static pods on host h
+// (none in systemd mode).
+func (r *Run) staticPodsOn(h spec.Host) []string {
+	return catalog.Names(catalog.RunningAs(r.Cluster, r.componentsOn(h), catalog.StaticPod))
+}
+
+// staticPodHosts are the connected hosts that run static pods: their
+// kubelet starts before etcd and the control plane, which it runs.
+func (r *Run) staticPodHosts() []host.Host {
+	var out []host.Host
+	for _, hh := range r.allHosts() {
+		if len(r.staticPodsOn(r.specHost(hh.Name()))) > 0 {
+			out = append(out, hh)
+		}
+	}
+	return out
+}
+
+// issuedClientPair is the file holding the kubelet client certificate
+// apply issues; kubelet-client-current.pem links to it until the kubelet
+// rotates the certificate.
+const issuedClientPair = layout.KubeletPKIDir + "/kubelet-client-issued.pem"
+
+// issueKubeletIdentity gives the kubelet of a host that runs static pods
+// a client certificate for its node from the cluster CA, and the
+// kubeconfig that names it, then starts the kubelet: that kubelet starts
+// the API server, so it cannot join through it as other nodes do.
+func issueKubeletIdentity(ctx context.Context, r *Run, s *phase.Step) error {
+	h := r.specHost(s.HostName())
+	conf, err := kubeconfig.Kubelet(r.Cluster, h, r.Plan.PKI.CACert())
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("issue the kubelet client certificate of node %s from the cluster CA (%s, 0600) and write %s",
+		h.Name, layout.KubeletClientCert, layout.KubeletConf)
+	err = s.Wet(what, func(hh host.Host) error {
+		pair, err := r.Plan.PKI.NodeClient(r.Cluster, h.Name, r.Now(), rand.Reader)
+		if err != nil {
+			return err
+		}
+		if err := hh.WriteFile(ctx, hostfile.File{Path: issuedClientPair, Mode: 0o600, Content: pair}); err != nil {
+			return err
+		}
+		link := fmt.Sprintf("ln -sfn %s %s", path.Base(issuedClientPair), host.Quote(layout.KubeletClientCert))
+		if _, _, err := hh.Exec(ctx, link); err != nil {
+			return fmt.Errorf("link %s: %w", layout.KubeletClientCert, err)
+		}
+		return hh.WriteFile(ctx, hostfile.File{Path: layout.KubeletConf, Mode: 0o600, Content: conf})
+	})
+	if err != nil {
+		return err
+	}
+	return ensureUnits(ctx, r, s, "kubelet")
+}
+
+// etcdDataDirCmd makes etcd's data directory etcd:etcd 0700 (CIS 1.1.11
+// and 1.1.12) where systemd's StateDirectory= does not: in static-pods
+// mode the kubelet would create it root 0755.
+func etcdDataDirCmd() string {
+	u := host.Quote(render.EtcdUser)
+	return fmt.Sprintf("install -d -o %[1]s -g %[1]s -m 0700 %[2]s && chown %[1]s:%[1]s %[2]s && chmod 0700 %[2]s", u, layout.EtcdDataDir)
+}
+
+// prepareEtcdDataDir is etcdDataDirCmd when the directory is not so yet.
+func prepareEtcdDataDir(ctx context.Context, s *phase.Step) error {
+	probe := fmt.Sprintf(`[ "$(stat -c '%%U:%%G %%a' %s 2>/dev/null)" = "%s:%s 700" ]`, layout.EtcdDataDir, render.EtcdUser, render.EtcdUser)
+	return ensureByProbe(ctx, s, probe, fmt.Sprintf("make %s %s:%s 0700", layout.EtcdDataDir, render.EtcdUser, render.EtcdUser), etcdDataDirCmd())
+}
