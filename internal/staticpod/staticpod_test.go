@@ -10,7 +10,9 @@ func TestStampedIsAStringLabel(t *testing.T) {
 	staged := []byte("metadata:\n  labels:\n    " + StampLabel + ": " + StampPlaceholder + "\nspec:\n  env:\n  - name: " + StampEnv + "\n    value: " + StampPlaceholder + "\n")
 	var pod struct {
 		Metadata struct{ Labels map[string]any }
-		Spec     struct{ Env []struct{ Name, Value string } }
+		Spec     struct {
+			Env []struct{ Name, Value string }
+		}
 	}
 	if err := yaml.Unmarshal(Stamped(staged, "1234567890123456"), &pod); err != nil {
 		t.Fatal(err)
