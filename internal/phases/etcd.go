@@ -17,7 +17,26 @@ func startEtcd(ctx context.Context, r *Run, s *phase.Step) error {
 			return err
 		}
 	}
+	lo, err := r.leftovers(ctx, s, []string{"etcd"})
+	if err != nil {
+		return err
+	}
+	if len(lo) > 0 {
+		return convertEtcd(ctx, r, s)
+	}
 	return startUnitsNoBlock(ctx, r, s, "etcd")
+}
+
+// convertEtcd moves a running member to its new runner one host at a
+// time, each member healthy again (with its data) before the next stops,
+// so that the cluster keeps its quorum.
+func convertEtcd(ctx context.Context, r *Run, s *phase.Step) error {
+	r.roll.Lock()
+	defer r.roll.Unlock()
+	if err := ensureUnits(ctx, r, s, "etcd"); err != nil {
+		return err
+	}
+	return waitEtcd(ctx, r, s)
 }
 
 // etcdHealthCmd asks the local member for its health with the

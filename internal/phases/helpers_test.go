@@ -132,6 +132,13 @@ const staleStamp = "0123456789abcdef"
 // unit to what systemctl says ("active enabled", "inactive disabled");
 // a unit named in stale was last started with other files.
 func onUnits(r *Run, f *host.Fake, states map[string]string, stale ...string) *host.Fake {
+	f.OnFunc(`echo unit .*echo manifest`, func(string, []byte) host.Reply {
+		var out strings.Builder
+		for u := range states {
+			fmt.Fprintf(&out, "unit %s\n", u) // the unit files of systemd mode
+		}
+		return host.Reply{Stdout: out.String()}
+	})
 	return f.OnFunc(`systemctl is-active`, func(string, []byte) host.Reply {
 		var out strings.Builder
 		for u, st := range states {

@@ -56,6 +56,9 @@ type Run struct {
 	// then changes nothing skips the smoke tests (health is still checked).
 	Converged bool
 
+	// roll makes changes that must not run on two hosts at once (an etcd
+	// member changing how it runs) take turns.
+	roll    sync.Mutex
 	mu      sync.Mutex
 	hosts   map[string]host.Host
 	facts   map[string]*Facts

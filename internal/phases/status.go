@@ -41,7 +41,7 @@ func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
 		return nil
 	}
 	s.Report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
-	return fmt.Errorf("%s not active (systemctl status %s)\n%s", strings.Join(down, ", "), down[0], r.Supervisor.Logs(ctx, s.Host(), down[0], 10))
+	return fmt.Errorf("%s not active\nlast lines of %s's log:\n%s", strings.Join(down, ", "), down[0], r.Supervisor.Logs(ctx, s.Host(), down[0], 10))
 }
 
 // checkEtcd reports the health of the host's etcd member.
