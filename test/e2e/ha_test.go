@@ -13,8 +13,10 @@ import (
 )
 
 // TestApplyHA deploys three control-plane and etcd hosts and a worker:
-// etcd runs three healthy members, and a changed kube-apiserver setting
-// restarts kube-apiserver alone, on one control-plane host at a time.
+// etcd runs three healthy members, a changed kube-apiserver setting
+// restarts kube-apiserver alone, on one control-plane host at a time, and
+// switching to static-pods mode converts the cluster host by host,
+// keeping its data and workloads.
 func TestApplyHA(t *testing.T) {
 	kubeup, dir, name, specPath := newSandbox(t, "ha", 4, 3)
 
@@ -61,6 +63,7 @@ func TestApplyHA(t *testing.T) {
 		t.Errorf("an apiserver setting restarted %v, want %v", restarted, wantRestarted)
 	}
 	checkOneAtATime(t, js.out, "restart kube-apiserver")
+	checkConversion(t, kubeup, dir, name, specPath, 4, 3)
 }
 
 // checkOneAtATime reads apply's JSON events: the changes whose message
