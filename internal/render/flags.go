@@ -9,23 +9,33 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 )
 
-// flags merges a component's default flags with the user's extra flags
-// (names without "--"): defaults in name order, an extra flag of the same
-// name replacing its value in place, the other extra flags appended in name
-// order. The result is ready for a systemd ExecStart line.
-func flags(defaults, extra map[string]string) []string {
+// mergeFlags merges a component's default flags with the user's extra
+// flags (names without "--") into "--name=value" words: defaults in name
+// order, an extra flag of the same name replacing its value in place, the
+// other extra flags appended in name order. Units and pods both take their
+// command lines from it.
+func mergeFlags(defaults, extra map[string]string) []string {
 	var out []string
 	for _, name := range slices.Sorted(maps.Keys(defaults)) {
 		v := defaults[name]
 		if x, ok := extra[name]; ok {
 			v = x
 		}
-		out = append(out, systemdArg("--"+name+"="+v))
+		out = append(out, "--"+name+"="+v)
 	}
 	for _, name := range slices.Sorted(maps.Keys(extra)) {
 		if _, ok := defaults[name]; !ok {
-			out = append(out, systemdArg("--"+name+"="+extra[name]))
+			out = append(out, "--"+name+"="+extra[name])
 		}
+	}
+	return out
+}
+
+// flags is mergeFlags escaped for a systemd ExecStart line.
+func flags(defaults, extra map[string]string) []string {
+	out := mergeFlags(defaults, extra)
+	for i, w := range out {
+		out[i] = systemdArg(w)
 	}
 	return out
 }
