@@ -9,16 +9,14 @@ import (
 	"kubeup.dev/kubeup/internal/spec"
 )
 
-// apiServerFiles renders the API server unit and the configuration files
-// its flags name: authentication, encryption at rest and audit policy.
+// apiServerFiles renders the API server unit (or static pod) and the
+// configuration files its flags name: authentication, encryption at rest
+// and audit policy.
 func apiServerFiles(in *input) ([]hostfile.File, error) {
-	extra := in.s.ControlPlane.APIServerArgs()
-	u, err := unitFile("kube-apiserver", unitData{Exec: layout.Binary("kube-apiserver"),
-		Args: flags(apiServerFlags(in), extra)})
+	files, err := runFiles(in, "kube-apiserver", apiServerFlags(in), in.s.ControlPlane.APIServerArgs())
 	if err != nil {
 		return nil, err
 	}
-	files := []hostfile.File{u}
 	for _, g := range []generator{authenticationConfigFile, encryptionConfigFile, auditPolicyFile} {
 		f, err := g(in)
 		if err != nil {

@@ -7,16 +7,11 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 )
 
-// controllerManagerFiles renders the controller manager unit. It is the
-// only component that reads the cluster CA key (to sign kubelet
-// certificates), so it runs on control-plane hosts only.
+// controllerManagerFiles renders the controller manager unit (or static
+// pod). It is the only component that reads the cluster CA key (to sign
+// kubelet certificates), so it runs on control-plane hosts only.
 func controllerManagerFiles(in *input) ([]hostfile.File, error) {
-	u, err := unitFile("kube-controller-manager", unitData{Exec: layout.Binary("kube-controller-manager"),
-		Args: flags(controllerManagerFlags(in), in.s.ControlPlane.ControllerManagerArgs())})
-	if err != nil {
-		return nil, err
-	}
-	return []hostfile.File{u}, nil
+	return runFiles(in, "kube-controller-manager", controllerManagerFlags(in), in.s.ControlPlane.ControllerManagerArgs())
 }
 
 func controllerManagerFlags(in *input) map[string]string {

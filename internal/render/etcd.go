@@ -3,6 +3,7 @@ package render
 import (
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 )
@@ -55,8 +56,13 @@ type etcdUnitData struct {
 // certificates for clients and peers, and an initial cluster of every etcd
 // host in the spec. etcd runs as the etcd user; systemd makes its data
 // directory etcd:etcd 0700 (StateDirectory=) and hands it its certificates
-// and keys.
+// and keys. As a static pod, etcd runs as root and reads its files in
+// place; its data directory's owner and mode are apply's to set (the
+// kubelet would create it 0755).
 func etcdFiles(in *input) ([]hostfile.File, error) {
+	if in.runsAs("etcd") == catalog.StaticPod {
+		return runFiles(in, "etcd", etcdFlags(in), nil)
+	}
 	d := etcdUnitData{
 		unitData:       unitData{Exec: layout.Binary("etcd"), Args: flags(etcdFlags(in), nil)},
 		User:           EtcdUser,
@@ -91,10 +97,19 @@ func etcdFlags(in *input) map[string]string {
 	}
 	for _, c := range etcdCredentials() {
 		for _, flag := range c.flags {
-			f[flag] = etcdCredentialsDir + "/" + c.name
+			f[flag] = c.file(in)
 		}
 	}
 	return f
+}
+
+// file is where etcd reads the credential: systemd's copy, or the file
+// itself in a static pod.
+func (c etcdCredential) file(in *input) string {
+	if in.runsAs("etcd") == catalog.StaticPod {
+		return c.path
+	}
+	return etcdCredentialsDir + "/" + c.name
 }
 
 // initialCluster is name=https://address:2380 for every etcd host.

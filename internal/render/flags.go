@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 )
@@ -72,4 +73,31 @@ func unitFile(name string, d unitData) (hostfile.File, error) {
 		return hostfile.File{}, err
 	}
 	return rootOnly(layout.Unit(name), b), nil
+}
+
+// runFiles renders how component name runs on the host: its staged static
+// pod manifest when it runs as one, else its unit running the host binary,
+// both with the same merged flags.
+func runFiles(in *input, name string, defaults, extra map[string]string) ([]hostfile.File, error) {
+	if in.runsAs(name) == catalog.StaticPod {
+		f, err := staticPodFile(in, name, defaults, extra)
+		if err != nil {
+			return nil, err
+		}
+		return []hostfile.File{f}, nil
+	}
+	return unitFiles(in, name, unitData{Exec: layout.Binary(name), Args: flags(defaults, extra)})
+}
+
+// unitFiles renders component name's unit when it runs as one, and no file
+// when a pod runs it.
+func unitFiles(in *input, name string, d unitData) ([]hostfile.File, error) {
+	if in.runsAs(name) != catalog.Unit {
+		return nil, nil
+	}
+	u, err := unitFile(name, d)
+	if err != nil {
+		return nil, err
+	}
+	return []hostfile.File{u}, nil
 }

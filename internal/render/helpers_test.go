@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
+	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
 )
 
 // variants are the spec files under testdata/specs.
-var variants = []string{"basic", "sandbox", "ha", "external", "etcdonly"}
+var variants = []string{"basic", "sandbox", "ha", "external", "etcdonly", "staticpods", "staticpods-ha"}
 
 // testSecrets are fixed so that golden files are stable.
 func testSecrets() *state.Secrets {
@@ -70,6 +72,15 @@ func hasFile(files []hostfile.File, path string) bool {
 		}
 	}
 	return false
+}
+
+// runFile is the file that runs component name in cluster c: its unit, or
+// its staged static pod manifest.
+func runFile(c *spec.Cluster, name string) string {
+	if component(name).RunsAs(c) == catalog.StaticPod {
+		return layout.StagedManifest(name)
+	}
+	return layout.Unit(name)
 }
 
 // units returns the systemd unit files among files.

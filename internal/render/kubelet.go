@@ -92,6 +92,9 @@ func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 		// v1; on cgroup v2 hosts the setting has no effect.
 		c.FailCgroupV1 = ptr(false)
 	}
+	if in.s.StaticPods() {
+		c.StaticPodPath = layout.ManifestsDir
+	}
 	applyKubeletSandbox(in, c)
 	return c
 }

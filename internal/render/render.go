@@ -65,7 +65,8 @@ func HostFiles(c *spec.Cluster, h spec.Host, sec *state.Secrets) ([]hostfile.Fil
 }
 
 // readers returns, for a rendered file's path, the components that read
-// it: each unit file its component, and the configurations below. Files
+// it: each unit file and staged static pod manifest its component, and
+// the configurations below. Files
 // read by no component (kernel settings, CNI configuration, addon
 // manifests) have none.
 func readers() func(path string) []string {
@@ -81,6 +82,9 @@ func readers() func(path string) []string {
 	}
 	for _, k := range catalog.All() {
 		byPath[layout.Unit(k.Name)] = []string{k.Name}
+		if k.Pod == catalog.StaticPod {
+			byPath[layout.StagedManifest(k.Name)] = []string{k.Name}
+		}
 	}
 	return func(path string) []string { return byPath[path] }
 }

@@ -11,11 +11,11 @@ import (
 	"kubeup.dev/kubeup/internal/spec"
 )
 
-// controlPlaneOnly are files a host without the control-plane role must
-// never receive.
-func controlPlaneOnly() []string {
+// controlPlaneOnly are files a host of cluster c without the
+// control-plane role must never receive.
+func controlPlaneOnly(c *spec.Cluster) []string {
 	return []string{
-		layout.Unit("kube-apiserver"), layout.Unit("kube-controller-manager"), layout.Unit("kube-scheduler"),
+		runFile(c, "kube-apiserver"), runFile(c, "kube-controller-manager"), runFile(c, "kube-scheduler"),
 		layout.EncryptionConfig, layout.AuditPolicy, layout.AuthenticationConfig, layout.Addon(AddonCoreDNS),
 	}
 }
@@ -34,7 +34,7 @@ func TestWorkersGetNoControlPlaneFiles(t *testing.T) {
 		for host, files := range renderHosts(t, v) {
 			h, _ := c.Spec.Host(host)
 			cp := h.HasRole(spec.RoleControlPlane)
-			for _, p := range controlPlaneOnly() {
+			for _, p := range controlPlaneOnly(c) {
 				if hasFile(files, p) != cp {
 					t.Errorf("%s/%s: has %s = %v, control plane = %v", v, host, p, !cp, cp)
 				}
@@ -62,8 +62,8 @@ func TestEtcdOnlyOnEtcdHosts(t *testing.T) {
 		for host, files := range renderHosts(t, v) {
 			h, _ := c.Spec.Host(host)
 			want := h.HasRole(spec.RoleEtcd) && c.Spec.Etcd.External == nil
-			if hasFile(files, layout.Unit("etcd")) != want {
-				t.Errorf("%s/%s: etcd unit present = %v, want %v", v, host, !want, want)
+			if hasFile(files, runFile(c, "etcd")) != want {
+				t.Errorf("%s/%s: %s present = %v, want %v", v, host, runFile(c, "etcd"), !want, want)
 			}
 		}
 	}

@@ -5,14 +5,9 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 )
 
-// schedulerFiles renders the scheduler unit.
+// schedulerFiles renders the scheduler unit (or static pod).
 func schedulerFiles(in *input) ([]hostfile.File, error) {
-	u, err := unitFile("kube-scheduler", unitData{Exec: layout.Binary("kube-scheduler"),
-		Args: flags(schedulerFlags(), in.s.ControlPlane.SchedulerArgs())})
-	if err != nil {
-		return nil, err
-	}
-	return []hostfile.File{u}, nil
+	return runFiles(in, "kube-scheduler", schedulerFlags(), in.s.ControlPlane.SchedulerArgs())
 }
 
 // schedulerFlags binds the scheduler's secure port (10259) to loopback as
