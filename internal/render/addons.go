@@ -1,8 +1,10 @@
 package render
 
 import (
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 // Addon names: apply reads layout.Addon(name) on a control-plane host and
@@ -12,7 +14,11 @@ const (
 	AddonBootstrapRBAC  = "bootstrap-rbac"
 	AddonKubeletAPIRBAC = "kubelet-api-rbac"
 	AddonFlannelRBAC    = "flannel-rbac"
-	AddonCoreDNS        = "coredns"
+	// AddonNetwork holds the DaemonSets of kube-proxy ("kube-proxy") and
+	// flanneld ("kube-flannel") in kube-system; only in static-pods mode,
+	// where no unit runs them.
+	AddonNetwork = "network"
+	AddonCoreDNS = "coredns"
 )
 
 // addon is one manifest file and the objects in it.
@@ -21,19 +27,25 @@ type addon struct {
 	objects func(in *input) ([]any, error)
 }
 
-func addons() []addon {
-	return []addon{
+// addons are cluster c's addons in the order apply creates them: the
+// network addon when the catalog runs components as DaemonSets.
+func addons(c *spec.Cluster) []addon {
+	out := []addon{
 		{AddonBootstrapRBAC, bootstrapRBAC},
 		{AddonKubeletAPIRBAC, kubeletAPIRBAC},
 		{AddonFlannelRBAC, flannelRBAC},
-		{AddonCoreDNS, coreDNSObjects},
 	}
+	if len(catalog.RunningAs(c, catalog.All(), catalog.DaemonSet)) > 0 {
+		out = append(out, addon{AddonNetwork, networkObjects})
+	}
+	return append(out, addon{AddonCoreDNS, coreDNSObjects})
 }
 
-// Addons returns the addon names in the order apply creates them.
-func Addons() []string {
+// Addons returns the names of cluster c's addons in the order apply
+// creates them.
+func Addons(c *spec.Cluster) []string {
 	var names []string
-	for _, a := range addons() {
+	for _, a := range addons(c) {
 		names = append(names, a.name)
 	}
 	return names
@@ -42,7 +54,7 @@ func Addons() []string {
 // addonFiles renders every addon manifest (control-plane hosts only).
 func addonFiles(in *input) ([]hostfile.File, error) {
 	var files []hostfile.File
-	for _, a := range addons() {
+	for _, a := range addons(in.c) {
 		objs, err := a.objects(in)
 		if err != nil {
 			return nil, err

@@ -110,9 +110,19 @@ func TestRBACAddons(t *testing.T) {
 	}
 }
 
+// TestAddonsOrder: the RBAC addons first, the network addon (static-pods
+// mode only) before CoreDNS; each host's addon files are those.
 func TestAddonsOrder(t *testing.T) {
-	got := strings.Join(Addons(), ",")
-	if got != "bootstrap-rbac,kubelet-api-rbac,flannel-rbac,coredns" {
-		t.Errorf("Addons() = %s", got)
+	for v, want := range map[string]string{
+		"basic":      "bootstrap-rbac,kubelet-api-rbac,flannel-rbac,coredns",
+		"staticpods": "bootstrap-rbac,kubelet-api-rbac,flannel-rbac,network,coredns",
+	} {
+		c := loadSpec(t, v)
+		if got := strings.Join(Addons(c), ","); got != want {
+			t.Errorf("%s: Addons() = %s, want %s", v, got, want)
+		}
+		for _, name := range Addons(c) {
+			fileAt(t, renderHosts(t, v)[c.Spec.Hosts[0].Name], layout.Addon(name))
+		}
 	}
 }

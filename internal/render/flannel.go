@@ -40,8 +40,9 @@ type flannelDelegate struct {
 	IsDefaultGateway bool `json:"isDefaultGateway"`
 }
 
-// flannelFiles renders flanneld's unit and network configuration and the
-// CNI configuration containerd uses for pods.
+// flannelFiles renders flanneld's network configuration, the CNI
+// configuration containerd uses for pods and, unless its DaemonSet runs
+// it, flanneld's unit.
 func flannelFiles(in *input) ([]hostfile.File, error) {
 	netConf, err := jsonFile(flannelNetConf{Network: in.s.Network.PodCIDR,
 		Backend: flannelBackend{Type: in.s.Network.Flannel.Backend}})
@@ -52,24 +53,25 @@ func flannelFiles(in *input) ([]hostfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := unitFile("flanneld", unitData{Exec: layout.Binary("flanneld"),
-		Args: flags(flanneldFlags(in), nil), Env: []string{systemdArg("NODE_NAME=" + in.h.Name)}})
+	u, err := unitFiles(in, "flanneld", unitData{Exec: layout.Binary("flanneld"),
+		Args: flags(flanneldFlags(in.h.Address), nil), Env: []string{systemdArg("NODE_NAME=" + in.h.Name)}})
 	if err != nil {
 		return nil, err
 	}
 	// CNI configuration is root-only (CIS 1.1.9).
-	return []hostfile.File{rootOnly(layout.FlannelNetConf, netConf), rootOnly(layout.FlannelCNIConfig, cni), u}, nil
+	return append([]hostfile.File{rootOnly(layout.FlannelNetConf, netConf), rootOnly(layout.FlannelCNIConfig, cni)}, u...), nil
 }
 
 // flanneldFlags use the Kubernetes subnet manager (node pod CIDRs from the
-// controller manager) and the host's spec address for inter-host traffic
-// (--iface accepts an address and finds its interface).
-func flanneldFlags(in *input) map[string]string {
+// controller manager) and, for inter-host traffic, the interface of
+// address iface (--iface accepts an address and finds its interface): the
+// host's spec address, which is also its node's (the kubelet's node-ip).
+func flanneldFlags(iface string) map[string]string {
 	return map[string]string{
 		"kube-subnet-mgr": "true",
 		"kubeconfig-file": layout.FlannelConf,
 		"net-config-path": layout.FlannelNetConf,
-		"iface":           in.h.Address,
+		"iface":           iface,
 		"ip-masq":         "true",
 		"subnet-file":     layout.FlannelRunDir + "/subnet.env",
 	}

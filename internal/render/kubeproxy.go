@@ -8,19 +8,23 @@ import (
 	"kubeup.dev/kubeup/internal/layout"
 )
 
-// kubeProxyFiles renders kube-proxy's unit and KubeProxyConfiguration.
+// kubeProxyFiles renders kube-proxy's KubeProxyConfiguration and, unless
+// its DaemonSet runs it, its unit.
 func kubeProxyFiles(in *input) ([]hostfile.File, error) {
 	cfg, err := yamlFile(kubeProxyConfig(in))
 	if err != nil {
 		return nil, err
 	}
-	u, err := unitFile("kube-proxy", unitData{Exec: layout.Binary("kube-proxy"),
-		Args: flags(map[string]string{"config": layout.KubeProxyConfig}, nil)})
+	u, err := unitFiles(in, "kube-proxy", unitData{Exec: layout.Binary("kube-proxy"), Args: flags(kubeProxyFlags(), nil)})
 	if err != nil {
 		return nil, err
 	}
-	return []hostfile.File{file(layout.KubeProxyConfig, modePublic, cfg), u}, nil
+	return append([]hostfile.File{file(layout.KubeProxyConfig, modePublic, cfg)}, u...), nil
 }
+
+// kubeProxyFlags name the configuration file alone: it is per host (its
+// hostnameOverride is the host's name), in the unit as in the DaemonSet.
+func kubeProxyFlags() map[string]string { return map[string]string{"config": layout.KubeProxyConfig} }
 
 // kubeProxyConfig uses iptables mode (IPVS is not available on every
 // kernel kubeup targets). In the sandbox, conntrack.maxPerCore 0 leaves

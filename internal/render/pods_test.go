@@ -239,6 +239,87 @@ func checkStaticPod(t *testing.T, where, name string, h spec.Host, pod *corev1.P
 	}
 }
 
+// TestNetworkAddon: in static-pods mode the network addon runs kube-proxy
+// and flanneld on every node with the units' flags (flanneld's interface
+// the node's address), from their images, with the host's iptables.
+func TestNetworkAddon(t *testing.T) {
+	c := loadSpec(t, "staticpods-ha")
+	vs, _ := versions.For(c.Spec.KubernetesVersion)
+	hosts := renderHosts(t, "staticpods-ha")
+	w1, _ := c.Spec.Host("w1")
+	sysFiles, err := HostFiles(systemdCluster(t, "staticpods-ha"), w1, testSecrets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"kube-proxy": unitArgs(t, sysFiles, "kube-proxy"),
+		"flanneld":   withFlag(unitArgs(t, sysFiles, "flanneld"), "--iface=$(HOST_IP)"),
+	}
+	objs := kubeObjects(t, fileAt(t, hosts["cp1"], layout.Addon(AddonNetwork)))
+	if len(objs) != 2 {
+		t.Fatalf("%d objects, want 2 DaemonSets", len(objs))
+	}
+	for i, name := range []string{"kube-proxy", "flanneld"} {
+		ds := objs[i].(*appsv1.DaemonSet)
+		checkDaemonSet(t, name, ds, vs)
+		checkCommand(t, ds.Name, name, ds.Spec.Template.Spec.Containers[0], want[name])
+	}
+	for host, files := range hosts {
+		for _, name := range []string{"kube-proxy", "flanneld"} {
+			if hasFile(files, layout.Unit(name)) {
+				t.Errorf("%s: has a %s unit", host, name)
+			}
+		}
+	}
+}
+
+// withFlag replaces the word of the flag that word sets.
+func withFlag(words []string, word string) []string {
+	name, _, _ := strings.Cut(word, "=")
+	out := slices.Clone(words)
+	for i, w := range out {
+		if strings.HasPrefix(w, name+"=") {
+			out[i] = word
+		}
+	}
+	return out
+}
+
+func checkDaemonSet(t *testing.T, name string, ds *appsv1.DaemonSet, vs versions.Set) {
+	t.Helper()
+	ps := ds.Spec.Template.Spec
+	ctr := ps.Containers[0]
+	for k, v := range ds.Spec.Selector.MatchLabels {
+		if ds.Spec.Template.Labels[k] != v {
+			t.Errorf("%s: the template lacks the selector's %s=%s", ds.Name, k, v)
+		}
+	}
+	if ds.Namespace != "kube-system" || ds.Spec.Template.Labels[staticpod.ComponentLabel] != name ||
+		ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable.IntValue() != 1 {
+		t.Errorf("%s: %+v", ds.Name, ds.ObjectMeta)
+	}
+	if !ps.HostNetwork || ps.PriorityClassName != "system-node-critical" || len(ps.Tolerations) != 1 ||
+		ps.Tolerations[0] != (corev1.Toleration{Operator: corev1.TolerationOpExists}) {
+		t.Errorf("%s: pod spec %+v", ds.Name, ps)
+	}
+	if ctr.Image != vs.ComponentImage(name) || ctr.ImagePullPolicy != corev1.PullNever || !*ctr.SecurityContext.Privileged {
+		t.Errorf("%s: container %+v", ds.Name, ctr)
+	}
+	for _, p := range []string{"/usr", "/etc/alternatives", "/lib/modules", "/run/xtables.lock"} {
+		if !covered(ctr.VolumeMounts, p) {
+			t.Errorf("%s: the host's %s is not mounted", ds.Name, p)
+		}
+	}
+	if name == "kube-proxy" && !covered(ctr.VolumeMounts, layout.KubeProxyConf) {
+		t.Errorf("%s: its kubeconfig is not mounted", ds.Name)
+	}
+	if name == "flanneld" && !slices.ContainsFunc(ctr.Env, func(e corev1.EnvVar) bool {
+		return e.Name == "HOST_IP" && e.ValueFrom.FieldRef.FieldPath == "status.hostIP"
+	}) {
+		t.Errorf("%s: no HOST_IP from status.hostIP: %+v", ds.Name, ctr.Env)
+	}
+}
+
 // TestKubeletStaticPodPath: the kubelet runs layout.ManifestsDir's pods
 // in static-pods mode only.
 func TestKubeletStaticPodPath(t *testing.T) {

@@ -14,10 +14,14 @@ import (
 // controlPlaneOnly are files a host of cluster c without the
 // control-plane role must never receive.
 func controlPlaneOnly(c *spec.Cluster) []string {
-	return []string{
+	out := []string{
 		runFile(c, "kube-apiserver"), runFile(c, "kube-controller-manager"), runFile(c, "kube-scheduler"),
 		layout.EncryptionConfig, layout.AuditPolicy, layout.AuthenticationConfig, layout.Addon(AddonCoreDNS),
 	}
+	if c.Spec.StaticPods() {
+		out = append(out, layout.Addon(AddonNetwork))
+	}
+	return out
 }
 
 // privateKeys are the CA and signing keys only control planes may use.
