@@ -2,7 +2,11 @@
 // Kubernetes Benchmark items that concern what kubeup renders: control
 // plane and worker file modes (1.1, 4.1), API server, controller manager
 // and scheduler flags (1.2 to 1.4), etcd (2) and the kubelet and
-// kube-proxy configuration (4.2, 4.3). Items are numbered as in CIS
+// kube-proxy configuration (4.2, 4.3). In static-pods mode the control
+// plane's and etcd's flags are their static pods' commands and 1.1.1 to
+// 1.1.8 concern those pods' specifications (the staged manifests; the
+// installed copies in /etc/kubernetes/manifests are written alike, 0600
+// and root's). Items are numbered as in CIS
 // v1.8.0, as validate's weakening table numbers them; v1.9.0 and v1.10.0
 // number 1.2.12 to 1.2.30 one lower (SecurityContextDeny, 1.2.12, left)
 // and keep every other number. Each item either has a check or says why
@@ -11,12 +15,15 @@ package cis
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 	"sigs.k8s.io/yaml"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/plan"
@@ -82,14 +89,14 @@ func (r Result) String() string {
 func Items() []Item {
 	const a, cm, s = spec.ComponentAPIServer, spec.ComponentControllerManager, spec.ComponentScheduler
 	return []Item{
-		{ID: "1.1.1", What: "API server unit 0600", check: onControlPlane(mode0600(layout.Unit(a)))},
-		{ID: "1.1.2", What: "API server unit root:root", check: onControlPlane(rootOwned(layout.Unit(a)))},
-		{ID: "1.1.3", What: "controller manager unit 0600", check: onControlPlane(mode0600(layout.Unit(cm)))},
-		{ID: "1.1.4", What: "controller manager unit root:root", check: onControlPlane(rootOwned(layout.Unit(cm)))},
-		{ID: "1.1.5", What: "scheduler unit 0600", check: onControlPlane(mode0600(layout.Unit(s)))},
-		{ID: "1.1.6", What: "scheduler unit root:root", check: onControlPlane(rootOwned(layout.Unit(s)))},
-		{ID: "1.1.7", What: "etcd unit 0600", check: onEtcd(mode0600(layout.Unit("etcd")))},
-		{ID: "1.1.8", What: "etcd unit root:root", check: onEtcd(rootOwned(layout.Unit("etcd")))},
+		{ID: "1.1.1", What: "API server unit or pod specification 0600", check: onControlPlane(runFile(a, mode0600))},
+		{ID: "1.1.2", What: "API server unit or pod specification root:root", check: onControlPlane(runFile(a, rootOwned))},
+		{ID: "1.1.3", What: "controller manager unit or pod specification 0600", check: onControlPlane(runFile(cm, mode0600))},
+		{ID: "1.1.4", What: "controller manager unit or pod specification root:root", check: onControlPlane(runFile(cm, rootOwned))},
+		{ID: "1.1.5", What: "scheduler unit or pod specification 0600", check: onControlPlane(runFile(s, mode0600))},
+		{ID: "1.1.6", What: "scheduler unit or pod specification root:root", check: onControlPlane(runFile(s, rootOwned))},
+		{ID: "1.1.7", What: "etcd unit or pod specification 0600", check: onEtcd(runFile("etcd", mode0600))},
+		{ID: "1.1.8", What: "etcd unit or pod specification root:root", check: onEtcd(runFile("etcd", rootOwned))},
 		{ID: "1.1.9", What: "CNI files 0600", check: under0600(layout.CNIConfDir, layout.FlannelDir)},
 		{ID: "1.1.10", What: "CNI files root:root", check: rootOwned(layout.FlannelCNIConfig, layout.FlannelNetConf)},
 		{ID: "1.1.11", What: "etcd data directory 0700", check: onEtcd(etcdDataDir)},
@@ -100,7 +107,7 @@ func Items() []Item {
 		{ID: "1.1.16", What: "scheduler.conf root:root", check: onControlPlane(rootOwned(layout.SchedulerConf))},
 		{ID: "1.1.17", What: "controller-manager.conf 0600", check: onControlPlane(mode0600(layout.ControllerManagerConf))},
 		{ID: "1.1.18", What: "controller-manager.conf root:root", check: onControlPlane(rootOwned(layout.ControllerManagerConf))},
-		{ID: "1.1.19", What: "PKI directory and files root:root (etcd reads its own through systemd credentials)", check: pkiRootOwned},
+		{ID: "1.1.19", What: "PKI directory and files root:root (etcd reads its own through systemd credentials, or as root in its pod)", check: pkiRootOwned},
 		{ID: "1.1.20", What: "PKI certificates 0600", check: pkiModes(".crt")},
 		{ID: "1.1.21", What: "PKI keys 0600", check: pkiModes(".key")},
 
@@ -228,6 +235,28 @@ func rootOwned(paths ...string) func(*Host) []string {
 	}
 }
 
+// runFile runs check on the file that specifies how component runs on
+// the host: its unit, or its static pod's staged manifest.
+func runFile(component string, check func(paths ...string) func(*Host) []string) func(*Host) []string {
+	return func(h *Host) []string {
+		if h.staticPod(component) {
+			return check(layout.StagedManifest(component))(h)
+		}
+		return check(layout.Unit(component))(h)
+	}
+}
+
+// staticPod reports whether component runs as a static pod on the host's
+// cluster.
+func (h *Host) staticPod(component string) bool {
+	for _, k := range catalog.All() {
+		if k.Name == component {
+			return k.RunsAs(h.c) == catalog.StaticPod
+		}
+	}
+	return false
+}
+
 // under0600 checks every planned file below the directories.
 func under0600(dirs ...string) func(*Host) []string {
 	return func(h *Host) []string {
@@ -298,21 +327,50 @@ func (h *Host) unit(name string) (map[string][]string, bool) {
 	return out, true
 }
 
-// flags returns the --name=value flags of a unit's ExecStart.
-func (h *Host) flags(unit string) (map[string]string, error) {
-	u, ok := h.unit(unit)
-	if !ok {
-		return nil, fmt.Errorf("no %s unit", unit)
+// pod returns component's planned static pod.
+func (h *Host) pod(component string) (*corev1.Pod, error) {
+	var pod corev1.Pod
+	if err := h.decode(layout.StagedManifest(component), &pod); err != nil {
+		return nil, err
+	}
+	if len(pod.Spec.Containers) != 1 {
+		return nil, fmt.Errorf("the %s pod has %d containers, not one", component, len(pod.Spec.Containers))
+	}
+	return &pod, nil
+}
+
+// command returns the words of component's command line: its unit's
+// ExecStart, or its static pod's container command.
+func (h *Host) command(component string) ([]string, error) {
+	if h.staticPod(component) {
+		pod, err := h.pod(component)
+		if err != nil {
+			return nil, err
+		}
+		return pod.Spec.Containers[0].Command, nil
+	}
+	u, ok := h.unit(component)
+	if !ok || len(u["ExecStart"]) == 0 {
+		return nil, fmt.Errorf("no %s unit", component)
+	}
+	return u["ExecStart"], nil
+}
+
+// flags returns the --name=value flags of component's command line.
+func (h *Host) flags(component string) (map[string]string, error) {
+	words, err := h.command(component)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
-	for _, w := range u["ExecStart"][1:] {
+	for _, w := range words[1:] {
 		name, v, _ := strings.Cut(strings.TrimPrefix(w, "--"), "=")
 		out[name] = strings.Trim(v, `"`)
 	}
 	return out, nil
 }
 
-// withFlags runs check on the ExecStart flags of component's unit.
+// withFlags runs check on the flags of component's command line.
 func withFlags(component string, check func(f map[string]string) []string) func(*Host) []string {
 	return func(h *Host) []string {
 		f, err := h.flags(component)
@@ -440,6 +498,9 @@ func encryptionProviders(h *Host) []string {
 }
 
 func etcdDataDir(h *Host) []string {
+	if h.staticPod("etcd") {
+		return etcdPodDataDir(h)
+	}
 	u, ok := h.unit("etcd")
 	if !ok {
 		return []string{"no etcd unit"}
@@ -459,11 +520,41 @@ func etcdDataDir(h *Host) []string {
 	return out
 }
 
+// etcdPodDataDir: etcd's static pod keeps its data in the host's data
+// directory. The pod runs etcd as root; the directory's mode and owner are
+// apply's to set, as the e2e test checks on a node.
+func etcdPodDataDir(h *Host) []string {
+	pod, err := h.pod("etcd")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	f, _ := h.flags("etcd")
+	var out []string
+	if f["data-dir"] != layout.EtcdDataDir {
+		out = append(out, "--data-dir="+f["data-dir"])
+	}
+	if !slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool {
+		return v.HostPath != nil && v.HostPath.Path == layout.EtcdDataDir
+	}) {
+		out = append(out, "the etcd pod does not keep its data in the host's "+layout.EtcdDataDir)
+	}
+	return out
+}
+
+// etcdTLSFlags are the etcd flags that name its certificates and keys.
+func etcdTLSFlags() []string {
+	return []string{"cert-file", "key-file", "trusted-ca-file", "peer-cert-file", "peer-key-file", "peer-trusted-ca-file"}
+}
+
 // pkiRootOwned: etcd, the one component that does not run as root, must
 // not need its certificates chowned: it reads each through LoadCredential=.
+// In a static pod etcd runs as root and reads them in place.
 func pkiRootOwned(h *Host) []string {
 	if !h.Spec.HasRole(spec.RoleEtcd) || h.c.Spec.Etcd.External != nil {
 		return nil
+	}
+	if h.staticPod("etcd") {
+		return etcdFilesInPlace(h)
 	}
 	u, ok := h.unit("etcd")
 	if !ok {
@@ -476,11 +567,27 @@ func pkiRootOwned(h *Host) []string {
 		creds[name] = path
 	}
 	var out []string
-	for _, flag := range []string{"cert-file", "key-file", "trusted-ca-file", "peer-cert-file", "peer-key-file", "peer-trusted-ca-file"} {
+	for _, flag := range etcdTLSFlags() {
 		dir, name, _ := strings.Cut(strings.TrimPrefix(f[flag], "/run/credentials/"), "/")
 		path, ok := creds[name]
 		if dir != "etcd.service" || !ok || !strings.HasPrefix(path, layout.PKIDir+"/") {
 			out = append(out, fmt.Sprintf("--%s=%s is not a credential loaded from %s", flag, f[flag], layout.PKIDir))
+		}
+	}
+	return out
+}
+
+// etcdFilesInPlace: etcd's pod reads its certificates and keys where
+// kubeup writes them, root-only in the etcd PKI directory.
+func etcdFilesInPlace(h *Host) []string {
+	f, err := h.flags("etcd")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, flag := range etcdTLSFlags() {
+		if _, planned := h.files[f[flag]]; !planned || path.Dir(f[flag]) != layout.EtcdPKIDir {
+			out = append(out, fmt.Sprintf("--%s=%s is not a file kubeup writes in %s", flag, f[flag], layout.EtcdPKIDir))
 		}
 	}
 	return out
@@ -515,6 +622,12 @@ func etcdOwnCA(h *Host) []string {
 	clusterCA := h.files[layout.CACert]
 	if !ok || string(etcdCA.Content) == string(clusterCA.Content) {
 		return []string{"etcd has no CA of its own"}
+	}
+	if h.staticPod("etcd") {
+		if f, _ := h.flags("etcd"); f["trusted-ca-file"] == layout.EtcdCACert && f["peer-trusted-ca-file"] == layout.EtcdCACert {
+			return nil
+		}
+		return []string{"etcd does not trust " + layout.EtcdCACert}
 	}
 	u, _ := h.unit("etcd")
 	for _, c := range u["LoadCredential"] {

@@ -54,27 +54,39 @@ func byItem(rs []Result) map[string][]Result {
 	return out
 }
 
-// TestDefaultClusterPassesEveryItem renders the default cluster and checks
-// each item by ID: every item that applies passes on every host, and each
-// that does not says why.
-func TestDefaultClusterPassesEveryItem(t *testing.T) {
-	c := loadCluster(t, defaultSpec, nil)
-	if ps := spec.Validate(c, spec.Options{}); ps.Err() != nil {
-		t.Fatal(ps.Err())
+// inMode sets the control-plane mode.
+func inMode(mode string, edit func(*spec.Cluster)) func(*spec.Cluster) {
+	return func(c *spec.Cluster) {
+		c.Spec.ControlPlane.Mode = mode
+		if edit != nil {
+			edit(c)
+		}
 	}
-	fails := byItem(Check(c, planFor(t, c)))
-	for _, it := range Items() {
-		t.Run(it.ID, func(t *testing.T) {
-			if it.NotApplicable != "" {
-				if it.check != nil {
-					t.Errorf("an item that does not apply has a check")
+}
+
+// TestDefaultClusterPassesEveryItem renders the default cluster in each
+// control-plane mode and checks each item by ID: every item that applies
+// passes on every host, and each that does not says why.
+func TestDefaultClusterPassesEveryItem(t *testing.T) {
+	for _, mode := range spec.Modes() {
+		c := loadCluster(t, defaultSpec, inMode(mode, nil))
+		if ps := spec.Validate(c, spec.Options{}); ps.Err() != nil {
+			t.Fatal(ps.Err())
+		}
+		fails := byItem(Check(c, planFor(t, c)))
+		for _, it := range Items() {
+			t.Run(mode+"/"+it.ID, func(t *testing.T) {
+				if it.NotApplicable != "" {
+					if it.check != nil {
+						t.Errorf("an item that does not apply has a check")
+					}
+					return
 				}
-				return
-			}
-			for _, r := range fails[it.ID] {
-				t.Error(r)
-			}
-		})
+				for _, r := range fails[it.ID] {
+					t.Error(r)
+				}
+			})
+		}
 	}
 }
 
@@ -131,31 +143,42 @@ func TestChecksCatchWeakenings(t *testing.T) {
 			c.Spec.Kubelet.ProtectKernelDefaults = &off
 		}, "4.2.6 of v1.7.0"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := loadCluster(t, defaultSpec, tc.edit)
-			fails := byItem(Check(c, planFor(t, c)))
-			if len(fails[tc.want]) == 0 {
-				t.Errorf("CIS %s passes", tc.want)
-			}
-			for id, rs := range fails {
-				if id != tc.want {
-					t.Errorf("unrelated item fails: %s", rs[0])
+	for _, mode := range spec.Modes() {
+		for _, tc := range cases {
+			t.Run(mode+"/"+tc.name, func(t *testing.T) {
+				c := loadCluster(t, defaultSpec, inMode(mode, tc.edit))
+				fails := byItem(Check(c, planFor(t, c)))
+				if len(fails[tc.want]) == 0 {
+					t.Errorf("CIS %s passes", tc.want)
 				}
-			}
-		})
+				for id, rs := range fails {
+					if id != tc.want {
+						t.Errorf("unrelated item fails: %s", rs[0])
+					}
+				}
+			})
+		}
 	}
 }
 
 // TestChecksCatchFileModes: a file a host receives 0644 fails its item.
 func TestChecksCatchFileModes(t *testing.T) {
-	c := loadCluster(t, defaultSpec, nil)
-	hosts := planFor(t, c)
-	want := map[string]string{
+	checkFileModes(t, loadCluster(t, defaultSpec, nil), map[string]string{
 		"/etc/systemd/system/kubelet.service": "4.1.1", "/var/lib/kubelet/config.yaml": "4.1.9",
 		"/etc/kubernetes/pki/ca.crt": "4.1.7", "/etc/kubernetes/pki/etcd/peer.key": "1.1.21",
 		"/etc/cni/net.d/10-flannel.conflist": "1.1.9", "/etc/systemd/system/etcd.service": "1.1.7",
-	}
+	})
+	checkFileModes(t, loadCluster(t, defaultSpec, inMode(spec.ModeStaticPods, nil)), map[string]string{
+		"/var/lib/kubeup/manifests/kube-apiserver.yaml": "1.1.1", "/var/lib/kubeup/manifests/etcd.yaml": "1.1.7",
+		"/var/lib/kubeup/manifests/kube-scheduler.yaml": "1.1.5", "/etc/systemd/system/kubelet.service": "4.1.1",
+	})
+}
+
+// checkFileModes makes the files of want 0644 in c's plan and expects
+// each to fail its item.
+func checkFileModes(t *testing.T, c *spec.Cluster, want map[string]string) {
+	t.Helper()
+	hosts := planFor(t, c)
 	for _, hf := range hosts {
 		for i, f := range hf.Files {
 			if _, ok := want[f.Path]; ok {
@@ -172,5 +195,25 @@ func TestChecksCatchFileModes(t *testing.T) {
 		if !found {
 			t.Errorf("%s at 0644 does not fail CIS %s", path, id)
 		}
+	}
+}
+
+// TestStaticPodEtcdReadsFilesInPlace: in static-pods mode etcd's TLS flags
+// name its files in the etcd PKI directory, and a flag naming another file
+// fails 1.1.19.
+func TestStaticPodEtcdReadsFilesInPlace(t *testing.T) {
+	c := loadCluster(t, defaultSpec, inMode(spec.ModeStaticPods, nil))
+	hosts := planFor(t, c)
+	for _, hf := range hosts {
+		for i, f := range hf.Files {
+			if f.Path == "/var/lib/kubeup/manifests/etcd.yaml" {
+				hf.Files[i].Content = []byte(strings.Replace(string(f.Content),
+					"--key-file=/etc/kubernetes/pki/etcd/server.key", "--key-file=/etc/etcd/server.key", 1))
+			}
+		}
+	}
+	fails := byItem(Check(c, hosts))
+	if len(fails["1.1.19"]) != 2 || !strings.Contains(fails["1.1.19"][0].String(), "--key-file=/etc/etcd/server.key") {
+		t.Errorf("want 1.1.19 to fail on both etcd hosts for --key-file, got %v", fails["1.1.19"])
 	}
 }

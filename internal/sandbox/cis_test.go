@@ -15,7 +15,8 @@ import (
 // TestSpecTurnsOffOnlyKernelDefaults: of the CIS items a kubeup cluster
 // meets, the sandbox's spec gives up one alone, kubelet's
 // protectKernelDefaults (its settings are not namespaced, so setting them
-// in a node container would change the machine), and says so in a warning.
+// in a node container would change the machine), and says so in a
+// warning; in either control-plane mode.
 func TestSpecTurnsOffOnlyKernelDefaults(t *testing.T) {
 	dir := t.TempDir()
 	sb := &Sandbox{Name: "cis", SpecPath: filepath.Join(dir, "cis.yaml"), KeyPath: filepath.Join(dir, "key"),
@@ -24,13 +25,25 @@ func TestSpecTurnsOffOnlyKernelDefaults(t *testing.T) {
 		sb.Nodes = append(sb.Nodes, &Node{Name: fmt.Sprintf("cis-node%d", i+1), Index: i + 1,
 			Address: netip.AddrFrom4([4]byte{172, 30, 0, byte(2 + i)}), Roles: roles})
 	}
-	c := clusterSpec(sb)
-	p, err := plan.ForCluster(filepath.Join(dir, "state"), c, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), nil)
+	for _, mode := range spec.Modes() {
+		t.Run(mode, func(t *testing.T) {
+			c := clusterSpec(sb)
+			c.Spec.ControlPlane.Mode = mode
+			checkOnlyKernelDefaults(t, c, filepath.Join(dir, mode), len(sb.Nodes))
+		})
+	}
+}
+
+// checkOnlyKernelDefaults expects cluster c's plan to fail
+// protectKernelDefaults alone, once per node, and validate to warn of it.
+func checkOnlyKernelDefaults(t *testing.T, c *spec.Cluster, stateDir string, nodes int) {
+	t.Helper()
+	p, err := plan.ForCluster(stateDir, c, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fails := cis.Check(c, p.Hosts)
-	if len(fails) != len(sb.Nodes) {
+	if len(fails) != nodes {
 		t.Errorf("want one failure per node, got %d: %v", len(fails), fails)
 	}
 	for _, r := range fails {
