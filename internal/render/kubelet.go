@@ -58,7 +58,8 @@ func kubeletFlags(in *input) map[string]string {
 // authorization against the API server, client certificate rotation,
 // serving certificates requested from the API server (serverTLSBootstrap)
 // instead of self-signed ones, strong TLS cipher suites, a PID limit per
-// pod and, unless the spec turns it off, protected kernel defaults.
+// pod, unless the spec turns it off, protected kernel defaults and, in
+// static-pods mode, the static pods of layout.ManifestsDir.
 func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 	c := &kubeletv1beta1.KubeletConfiguration{
 		TypeMeta: typeMeta(kubeletv1beta1.SchemeGroupVersion.String(), "KubeletConfiguration"),

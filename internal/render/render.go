@@ -1,8 +1,10 @@
 // Package render produces every file kubeup writes on a host apart from
-// certificates and kubeconfigs: systemd units with their flags, typed
-// component configurations (kubelet, kube-proxy, encryption, audit),
-// containerd, flannel and CNI configuration, kernel settings and the addon
-// manifests apply creates in the cluster. Rendering touches no host and is
+// certificates and kubeconfigs: systemd units with their flags (or, in
+// static-pods mode, staged static pod manifests with the same flags),
+// typed component configurations (kubelet, kube-proxy, encryption,
+// audit), containerd, flannel and CNI configuration, kernel settings and
+// the addon manifests apply creates in the cluster (in static-pods mode
+// with kube-proxy's and flanneld's DaemonSets). Rendering touches no host and is
 // deterministic: the same spec and secrets give the same bytes.
 package render
 
