@@ -15,8 +15,9 @@ const (
 	AddonKubeletAPIRBAC = "kubelet-api-rbac"
 	AddonFlannelRBAC    = "flannel-rbac"
 	// AddonNetwork holds the DaemonSets of kube-proxy ("kube-proxy") and
-	// flanneld ("kube-flannel") in kube-system; only in static-pods mode,
-	// where no unit runs them.
+	// flanneld ("kube-flannel") in kube-system, their pods labelled
+	// component=NAME and their containers named NAME (the catalog's
+	// names); only in static-pods mode, where no unit runs them.
 	AddonNetwork = "network"
 	AddonCoreDNS = "coredns"
 )

@@ -15,7 +15,7 @@ import (
 
 // daemonSetSpec is what one node DaemonSet adds to the common form.
 type daemonSetSpec struct {
-	name   string            // the DaemonSet's and its container's name
+	name   string            // the DaemonSet's name
 	labels map[string]string // the selector's labels
 	args   []string          // the program's flags
 	env    []corev1.EnvVar
@@ -80,7 +80,7 @@ func networkObjects(in *input) ([]any, error) {
 // nodeDaemonSet runs component name on every node, tainted or not, on the
 // host's network, privileged and critical, from the image kubeup imported,
 // with every host path it reads mounted; its pods carry the component
-// label. It authenticates with a host kubeconfig, so no service account
+// label and its container the component's name. It authenticates with a host kubeconfig, so no service account
 // token is mounted.
 func nodeDaemonSet(in *input, name string, d daemonSetSpec) *appsv1.DaemonSet {
 	hps := hostPathsFor(append(flagPaths(d.args), d.paths...))
@@ -102,7 +102,7 @@ func nodeDaemonSet(in *input, name string, d daemonSetSpec) *appsv1.DaemonSet {
 					Tolerations:                  []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 					AutomountServiceAccountToken: ptr(false),
 					Containers: []corev1.Container{{
-						Name:            d.name,
+						Name:            name,
 						Image:           in.v.ComponentImage(name),
 						ImagePullPolicy: corev1.PullNever,
 						Command:         append([]string{imagePrograms()[name]}, d.args...),

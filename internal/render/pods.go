@@ -91,7 +91,8 @@ func staticPodFile(in *input, name string, defaults, extra map[string]string) (h
 // staticPodObject is kubeadm's form of a control-plane static pod: on the
 // host's network, critical, labelled with its component and the stamp
 // placeholder, running the component's image (imported by kubeup, never
-// pulled) with args and every host path they name mounted.
+// pulled) with args and every host path they name mounted. The stamp
+// placeholder is also the value of the process's staticpod.StampEnv.
 func staticPodObject(in *input, name string, args []string) (*corev1.Pod, error) {
 	ps := staticPodSpecs()[name]
 	c, err := ps.container(in, name, args)
@@ -123,6 +124,7 @@ func (ps staticPodSpec) container(in *input, name string, args []string) (corev1
 		Image:           in.v.ComponentImage(name),
 		ImagePullPolicy: corev1.PullNever,
 		Command:         append([]string{imagePrograms()[name]}, podArgs(args)...),
+		Env:             []corev1.EnvVar{{Name: staticpod.StampEnv, Value: staticpod.StampPlaceholder}},
 		Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(ps.cpu)}},
 	}
 	if ps.memory != "" {

@@ -210,8 +210,13 @@ func checkStagedFile(t *testing.T, where, name string, f hostfile.File) {
 	if f.Mode != 0o600 || !f.Plain || !slices.Equal(f.Readers, []string{name}) {
 		t.Errorf("%s: mode %04o plain %v readers %v", where, f.Mode, f.Plain, f.Readers)
 	}
-	if n := strings.Count(string(f.Content), staticpod.StampPlaceholder); n != 1 {
-		t.Errorf("%s: the stamp placeholder appears %d times", where, n)
+	if n := strings.Count(string(f.Content), staticpod.StampPlaceholder); n != 2 {
+		t.Errorf("%s: the stamp placeholder appears %d times, not twice (label and variable)", where, n)
+	}
+	const stamp = "0123456789"
+	pod := kubeObjects(t, hostfile.File{Path: f.Path, Content: staticpod.Stamped(f.Content, stamp)})[0].(*corev1.Pod)
+	if pod.Labels[staticpod.StampLabel] != stamp || pod.Spec.Containers[0].Env[0].Value != stamp {
+		t.Errorf("%s: stamped, the label is %q and the variable %+v", where, pod.Labels[staticpod.StampLabel], pod.Spec.Containers[0].Env)
 	}
 }
 
@@ -229,6 +234,9 @@ func checkStaticPod(t *testing.T, where, name string, h spec.Host, pod *corev1.P
 	if len(pod.Spec.Containers) != 1 || ctr.Name != name || ctr.Image != vs.ComponentImage(name) ||
 		ctr.ImagePullPolicy != corev1.PullNever || ctr.Resources.Requests.Cpu().IsZero() {
 		t.Errorf("%s: container %+v", where, ctr)
+	}
+	if !slices.Contains(ctr.Env, corev1.EnvVar{Name: staticpod.StampEnv, Value: staticpod.StampPlaceholder}) {
+		t.Errorf("%s: no %s=%s in %+v", where, staticpod.StampEnv, staticpod.StampPlaceholder, ctr.Env)
 	}
 	want := map[string]string{"etcd": "127.0.0.1:2381", "kube-apiserver": h.Address + ":6443",
 		"kube-controller-manager": "127.0.0.1:10257", "kube-scheduler": "127.0.0.1:10259"}[name]
@@ -302,7 +310,7 @@ func checkDaemonSet(t *testing.T, name string, ds *appsv1.DaemonSet, vs versions
 		ps.Tolerations[0] != (corev1.Toleration{Operator: corev1.TolerationOpExists}) {
 		t.Errorf("%s: pod spec %+v", ds.Name, ps)
 	}
-	if ctr.Image != vs.ComponentImage(name) || ctr.ImagePullPolicy != corev1.PullNever || !*ctr.SecurityContext.Privileged {
+	if ctr.Name != name || ctr.Image != vs.ComponentImage(name) || ctr.ImagePullPolicy != corev1.PullNever || !*ctr.SecurityContext.Privileged {
 		t.Errorf("%s: container %+v", ds.Name, ctr)
 	}
 	for _, p := range []string{"/usr", "/etc/alternatives", "/lib/modules", "/run/xtables.lock"} {
