@@ -31,6 +31,11 @@ const (
 	// copied into ManifestsDir (and so restarts its pod) only in the phase
 	// that starts its component, one control-plane host at a time.
 	StagedManifestsDir = KubeupDir + "/manifests"
+	// EtcdCredentialsDir holds, in static-pods mode, the copies of etcd's
+	// certificates and keys that only the etcd user reads (what systemd's
+	// LoadCredential= makes in systemd mode); /etc/kubernetes/pki stays
+	// root's.
+	EtcdCredentialsDir = KubeupDir + "/etcd-credentials"
 )
 
 // Certificate and key files (kubeadm's names).

@@ -33,6 +33,8 @@ func Apply() []phase.Phase[*Run] {
 		{Name: "addons/bootstrap", Group: "addons", Hosts: (*Run).firstControlPlane, Run: addons(clusterAddons())},
 		{Name: "bootstrap/retire", Group: "bootstrap", Run: retireBootstrapObjects},
 		{Name: "kubelet", Hosts: all, Run: startKubelet},
+		{Name: "network/retire", Group: "network", Hosts: all, Run: retireNetworkUnits},
+		{Name: "addons/network", Group: "addons", Hosts: (*Run).firstControlPlane, Run: networkAddon},
 		{Name: "network", Hosts: all, Run: startNetwork},
 		{Name: "nodes/approve", Group: "nodes", Run: approveNodes},
 		{Name: "nodes/roles", Group: "nodes", Run: markNodes},

@@ -72,11 +72,15 @@ func (r *Run) leftovers(ctx context.Context, s *phase.Step, names []string) ([]l
 	return lo, nil
 }
 
-// switchable keeps the components that run otherwise in another mode.
+// switchable keeps the components another runner may have left on the
+// host: a unit, when they run as pods, or a static pod manifest, when
+// they run as units (a DaemonSet leaves nothing on the host: the cluster
+// deletes its pods).
 func (r *Run) switchable(names []string) []string {
 	var out []string
 	for _, k := range r.Components {
-		if k.Pod != catalog.Unit && slices.Contains(names, k.Name) {
+		leaves := k.RunsAs(r.Cluster) != catalog.Unit || k.Pod == catalog.StaticPod
+		if leaves && slices.Contains(names, k.Name) {
 			out = append(out, k.Name)
 		}
 	}

@@ -55,11 +55,16 @@ func (r *Run) retiredBootstrapObjects() []retiredObject {
 // retireBootstrapObjects deletes the retired bootstrap objects that exist.
 // A dry run lists them when the cluster answers.
 func retireBootstrapObjects(ctx context.Context, r *Run, s *phase.Step) error {
+	return deleteRetired(ctx, r, s, r.retiredBootstrapObjects(), "kubeup no longer uses it")
+}
+
+// deleteRetired deletes each of objs that exists, saying why.
+func deleteRetired(ctx context.Context, r *Run, s *phase.Step, objs []retiredObject, why string) error {
 	cs, err := r.Client()
 	if err != nil {
 		return err
 	}
-	for _, o := range r.retiredBootstrapObjects() {
+	for _, o := range objs {
 		err := o.get(ctx, cs)
 		switch {
 		case apierrors.IsNotFound(err):
@@ -69,7 +74,7 @@ func retireBootstrapObjects(ctx context.Context, r *Run, s *phase.Step) error {
 		case err != nil:
 			return fmt.Errorf("look for %s: %w", o.what, err)
 		}
-		err = s.Wet("delete "+o.what+": kubeup no longer uses it", func(host.Host) error {
+		err = s.Wet("delete "+o.what+": "+why, func(host.Host) error {
 			if err := o.delete(ctx, cs); err != nil && !apierrors.IsNotFound(err) {
 				return err
 			}

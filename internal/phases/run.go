@@ -17,6 +17,7 @@ import (
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/render"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/supervisor"
 )
@@ -92,7 +93,7 @@ func NewRun(c *spec.Cluster, stateDir string, p *plan.Cluster, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Run{Cluster: c, StateDir: stateDir, Plan: p, Log: log, Now: time.Now, Waits: DefaultWaits(), Redactor: phase.NewRedactor(),
-		Components: catalog.All(), Supervisor: supervisor.For(c, catalog.All()),
+		Components: catalog.All(), Supervisor: supervisor.For(c, catalog.All(), map[string]string{"etcd": render.EtcdUser}),
 		hosts: map[string]host.Host{}, facts: map[string]*Facts{}, changed: map[string]map[string]bool{}}
 }
 

@@ -21,7 +21,7 @@ import (
 // planned files that name it among their readers, and its program.
 func (r *Run) unitDeps(hostName, unit string) []string {
 	hf := r.hostFiles(hostName)
-	deps := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)
+	deps := append(r.definition(unit), externalUnitConfig(unit)...)
 	for _, f := range hf.Files {
 		if slices.Contains(f.Readers, unit) {
 			deps = append(deps, f.Path)
@@ -35,6 +35,20 @@ func (r *Run) unitDeps(hostName, unit string) []string {
 	}
 	slices.Sort(deps)
 	return slices.Compact(deps)
+}
+
+// definition is the file that says how the component runs on a host:
+// its unit file, or its staged static pod manifest; none for a DaemonSet's
+// pod, which the cluster defines (a change to the DaemonSet rolls its
+// pods).
+func (r *Run) definition(name string) []string {
+	switch r.runnerOf(name) {
+	case catalog.StaticPod:
+		return []string{layout.StagedManifest(name)}
+	case catalog.DaemonSet:
+		return nil
+	}
+	return []string{layout.Unit(name)}
 }
 
 // podImage is the image of a component that runs as a pod, "" for one

@@ -11,6 +11,7 @@ import (
 	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/render"
 	"kubeup.dev/kubeup/internal/spec"
 )
 
@@ -31,7 +32,16 @@ func referencedDeps(r *Run, hostName, unit string) []string {
 	for _, b := range r.binariesFor(hf.Host) {
 		candidates = append(candidates, installPath(b))
 	}
-	queue := append([]string{layout.Unit(unit)}, externalUnitConfig(unit)...)
+	for _, k := range r.Components {
+		if ref := r.podImage(k.Name); ref != "" {
+			candidates = append(candidates, imageDep(ref))
+		}
+	}
+	queue := append(r.definition(unit), externalUnitConfig(unit)...)
+	if r.runnerOf(unit) == catalog.DaemonSet {
+		content["daemonset"] = daemonSetOf(r, unit)
+		queue = append(queue, "daemonset")
+	}
 	seen := map[string]bool{}
 	for _, p := range queue {
 		seen[p] = true
@@ -40,7 +50,7 @@ func referencedDeps(r *Run, hostName, unit string) []string {
 		p := queue[0]
 		queue = queue[1:]
 		for _, c := range candidates {
-			if !seen[c] && strings.Contains(content[p], c) {
+			if !seen[c] && strings.Contains(content[p], strings.TrimPrefix(c, imageDep(""))) {
 				seen[c] = true
 				queue = append(queue, c)
 			}
@@ -48,10 +58,29 @@ func referencedDeps(r *Run, hostName, unit string) []string {
 	}
 	out := make([]string, 0, len(seen))
 	for p := range seen {
-		out = append(out, p)
+		if p != "daemonset" {
+			out = append(out, p)
+		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// daemonSetOf is the DaemonSet, in the network addon of the first control
+// plane, whose pods are labelled as component name.
+func daemonSetOf(r *Run, name string) string {
+	addon := r.hostFiles(r.Cluster.Spec.ControlPlaneHosts()[0].Name)
+	for _, f := range addon.Files {
+		if f.Path != layout.Addon(render.AddonNetwork) {
+			continue
+		}
+		for _, doc := range strings.Split(string(f.Content), "\n---\n") {
+			if strings.Contains(doc, "kind: DaemonSet") && strings.Contains(doc, "component: "+name+"\n") {
+				return doc
+			}
+		}
+	}
+	return ""
 }
 
 // TestDeclaredReadersMatchWhatUnitsReference: for every rendered variant

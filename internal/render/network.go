@@ -29,6 +29,16 @@ func daemonSetSpecs() map[string]func() daemonSetSpec {
 	return map[string]func() daemonSetSpec{"kube-proxy": kubeProxyDaemonSet, "flanneld": flannelDaemonSet}
 }
 
+// DaemonSetNames maps each component a DaemonSet runs in static-pods mode
+// to the DaemonSet's name (in kube-system).
+func DaemonSetNames() map[string]string {
+	out := map[string]string{}
+	for name, d := range daemonSetSpecs() {
+		out[name] = d().name
+	}
+	return out
+}
+
 // hostIPTables are the host paths a pod needs to run the host's iptables:
 // the component images carry none, so that its version and backend (nft
 // or legacy) always match the host's and kube-proxy's rules agree with the

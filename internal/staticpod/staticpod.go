@@ -4,7 +4,10 @@
 // staged manifest holds in its place until the supervisor installs it.
 package staticpod
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // StampLabel is the pod label holding the stamp (a hash of the pod's
 // manifest, files and image) it was started with. A new stamp changes the
@@ -37,3 +40,22 @@ func StampCmd(stamp string) string {
 // pod's process, so that the host can tell, from /proc, whether the
 // running process is the one started with the stamp's files.
 const StampEnv = "KUBEUP_FILES_STAMP"
+
+// The user and group ids a staged manifest holds for a component that
+// runs as a system user of the host (etcd): the ids differ from host to
+// host, so the supervisor puts the user's own in their place when it
+// installs the manifest. Neither is a valid id (both exceed what 32-bit
+// ids allow but for the reserved -1 and -2).
+const (
+	UIDPlaceholder int64 = 4294967294
+	GIDPlaceholder int64 = 4294967293
+)
+
+// IDsCmd is the sed expressions (for sed -e, to be double-quoted) that
+// put the shell variables $uid and $gid in place of the placeholders.
+func IDsCmd() []string {
+	return []string{
+		fmt.Sprintf(`s/^\( *runAsUser:\) %d$/\1 $uid/`, UIDPlaceholder),
+		fmt.Sprintf(`s/^\( *runAsGroup:\) %d$/\1 $gid/`, GIDPlaceholder),
+	}
+}

@@ -13,33 +13,40 @@ import (
 
 // Mixed hands each component to the supervisor of how it runs.
 type Mixed struct {
-	// Of returns the supervisor of the named component.
-	Of func(name string) Supervisor
+	// Runner says how the named component runs.
+	Runner func(name string) catalog.Runner
+	// By is the supervisor of each runner.
+	By map[catalog.Runner]Supervisor
 }
 
 var _ Supervisor = Mixed{}
 
 // For returns the supervisor of cluster c: each component of ks (the
 // catalog) by the runner its mode gives it, systemd for a name ks lacks.
-func For(c *spec.Cluster, ks []catalog.Component) Supervisor {
-	byRunner := map[catalog.Runner]Supervisor{catalog.Unit: Systemd{}, catalog.StaticPod: StaticPod{}, catalog.DaemonSet: DaemonSet{}}
+// users names the system users components run as (their static pods get
+// the user's ids).
+func For(c *spec.Cluster, ks []catalog.Component, users map[string]string) Mixed {
 	runner := map[string]catalog.Runner{}
 	for _, k := range ks {
 		runner[k.Name] = k.RunsAs(c)
 	}
-	return Mixed{Of: func(name string) Supervisor { return byRunner[runner[name]] }}
+	return Mixed{Runner: func(name string) catalog.Runner { return runner[name] },
+		By: map[catalog.Runner]Supervisor{catalog.Unit: Systemd{}, catalog.StaticPod: StaticPod{Users: users}, catalog.DaemonSet: DaemonSet{}}}
 }
 
-// group splits names by supervisor, in the order of their first name.
-func (m Mixed) group(names []string) ([]Supervisor, map[Supervisor][]string) {
-	var order []Supervisor
-	by := map[Supervisor][]string{}
+// Of returns the supervisor of the named component.
+func (m Mixed) Of(name string) Supervisor { return m.By[m.Runner(name)] }
+
+// group splits names by runner, in the order of their first name.
+func (m Mixed) group(names []string) ([]catalog.Runner, map[catalog.Runner][]string) {
+	var order []catalog.Runner
+	by := map[catalog.Runner][]string{}
 	for _, n := range names {
-		s := m.Of(n)
-		if _, ok := by[s]; !ok {
-			order = append(order, s)
+		r := m.Runner(n)
+		if _, ok := by[r]; !ok {
+			order = append(order, r)
 		}
-		by[s] = append(by[s], n)
+		by[r] = append(by[r], n)
 	}
 	return order, by
 }
@@ -48,8 +55,8 @@ func (m Mixed) group(names []string) ([]Supervisor, map[Supervisor][]string) {
 func (m Mixed) States(ctx context.Context, h host.Host, names []string) (map[string]State, error) {
 	order, by := m.group(names)
 	out := map[string]State{}
-	for _, s := range order {
-		st, err := s.States(ctx, h, by[s])
+	for _, r := range order {
+		st, err := m.By[r].States(ctx, h, by[r])
 		if err != nil {
 			return nil, err
 		}
@@ -76,8 +83,8 @@ func (m Mixed) Remove(names []string) Action {
 	order, by := m.group(names)
 	acts := make([]Action, len(order))
 	whats := make([]string, len(order))
-	for i, s := range order {
-		acts[i] = s.Remove(by[s])
+	for i, r := range order {
+		acts[i] = m.By[r].Remove(by[r])
 		whats[i] = acts[i].What
 	}
 	return Action{What: strings.Join(whats, "; "), Do: func(ctx context.Context, h host.Host) error {

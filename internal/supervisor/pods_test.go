@@ -2,6 +2,8 @@ package supervisor
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/staticpod"
 )
 
 // parses checks that sh can parse cmd.
@@ -57,7 +60,7 @@ func TestStaticPodEnsureDecides(t *testing.T) {
 		}
 		cmd := f.Commands()[0]
 		parses(t, c.name, cmd)
-		if got := strings.Contains(cmd, `sed 's/KUBEUP_STAMP/"`+stamp+`"/g' /var/lib/kubeup/manifests/etcd.yaml > /etc/kubernetes/manifests/.etcd.yaml.tmp`); got != c.install {
+		if got := strings.Contains(cmd, `sed -e 's/KUBEUP_STAMP/"`+stamp+`"/g' /var/lib/kubeup/manifests/etcd.yaml > /etc/kubernetes/manifests/.etcd.yaml.tmp`); got != c.install {
 			t.Errorf("%s: installs %v, want %v:\n%s", c.name, got, c.install, cmd)
 		}
 		if got := strings.Contains(cmd, "stamped etcd "+stamp); got != c.waits {
@@ -133,25 +136,65 @@ func TestDaemonSetEnsureDecides(t *testing.T) {
 func TestForDispatchesByMode(t *testing.T) {
 	c := &spec.Cluster{}
 	c.Spec.ControlPlane.Mode = spec.ModeStaticPods
-	m := For(c, catalog.All()).(Mixed)
-	want := map[string]Supervisor{"kubelet": Systemd{}, "containerd": Systemd{}, "etcd": StaticPod{},
-		"kube-apiserver": StaticPod{}, "kube-proxy": DaemonSet{}, "flanneld": DaemonSet{}, "unknown": Systemd{}}
+	m := For(c, catalog.All(), map[string]string{"etcd": "etcd"})
+	want := map[string]string{"kubelet": "supervisor.Systemd", "containerd": "supervisor.Systemd", "etcd": "supervisor.StaticPod",
+		"kube-apiserver": "supervisor.StaticPod", "kube-proxy": "supervisor.DaemonSet", "flanneld": "supervisor.DaemonSet", "unknown": "supervisor.Systemd"}
 	for n, w := range want {
-		if got := m.Of(n); got != w {
-			t.Errorf("%s: %T, want %T", n, got, w)
+		if got := fmt.Sprintf("%T", m.Of(n)); got != w {
+			t.Errorf("%s: %s, want %s", n, got, w)
 		}
 	}
 	c.Spec.ControlPlane.Mode = spec.ModeSystemd
-	if got := For(c, catalog.All()).(Mixed).Of("etcd"); got != (Systemd{}) {
+	if got := For(c, catalog.All(), nil).Of("etcd"); got != (Systemd{}) {
 		t.Errorf("systemd mode runs etcd with %T", got)
 	}
 	f := host.NewFake("n").On(`.`, host.Reply{})
 	c.Spec.ControlPlane.Mode = spec.ModeStaticPods
-	rm := For(c, catalog.All()).Remove([]string{"kubelet", "etcd", "kube-proxy"})
+	rm := For(c, catalog.All(), nil).Remove([]string{"kubelet", "etcd", "kube-proxy"})
 	if err := rm.Do(context.Background(), f); err != nil || len(f.Commands()) != 3 {
 		t.Errorf("remove ran %q (%v)", f.Commands(), err)
 	}
 	if !strings.Contains(rm.What, "stop and disable kubelet") || !strings.Contains(rm.What, "static pod manifests of etcd") {
 		t.Errorf("remove says %q", rm.What)
+	}
+}
+
+// TestStaticPodOfAUserGetsItsIDs: the manifest of a component that runs
+// as a system user is installed with the host's ids of that user, and
+// fails, naming the user, where the user does not exist.
+func TestStaticPodOfAUserGetsItsIDs(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := StaticPod{Users: map[string]string{"etcd": "root"}}.Ensure("etcd", State{}, "abc", EnsureOptions{NoBlock: true})
+	f := host.NewFake("n").On(`.`, host.Reply{})
+	if err := a.Do(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	cmd := f.Commands()[0]
+	// Run the command's id lookup and sed on a copy of a manifest.
+	dir := t.TempDir()
+	staged := dir + "/staged.yaml"
+	if err := os.WriteFile(staged, []byte(fmt.Sprintf("metadata:\n  labels:\n    kubeup.dev/stamp: KUBEUP_STAMP\nspec:\n  securityContext:\n    runAsGroup: %d\n    runAsUser: %d\n", staticpod.GIDPlaceholder, staticpod.UIDPlaceholder)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	local := strings.NewReplacer("/var/lib/kubeup/manifests/etcd.yaml", staged, "/etc/kubernetes/manifests", dir+"/live").Replace(cmd)
+	if out, err := exec.Command(sh, "-c", local).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s\n%s", err, out, local)
+	}
+	got, err := os.ReadFile(dir + "/live/etcd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "runAsUser: 0\n") || !strings.Contains(string(got), "runAsGroup: 0\n") || !strings.Contains(string(got), `kubeup.dev/stamp: "abc"`) {
+		t.Errorf("installed manifest:\n%s", got)
+	}
+	missing := StaticPod{Users: map[string]string{"etcd": "no-such-user-kubeup"}}.Ensure("etcd", State{}, "abc", EnsureOptions{NoBlock: true})
+	f = host.NewFake("n").On(`.`, host.Reply{})
+	_ = missing.Do(context.Background(), f)
+	out, err := exec.Command(sh, "-c", strings.NewReplacer("/etc/kubernetes/manifests", dir+"/live2").Replace(f.Commands()[0])).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no user no-such-user-kubeup") {
+		t.Errorf("a missing user: %v %s", err, out)
 	}
 }

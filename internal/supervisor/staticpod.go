@@ -21,6 +21,9 @@ import (
 type StaticPod struct {
 	// Wait bounds how long Ensure waits for the new pod's process.
 	Wait time.Duration
+	// Users maps the components that run as a system user of the host to
+	// the user, whose ids the installed manifest gets.
+	Users map[string]string
 }
 
 var _ Supervisor = StaticPod{}
@@ -65,7 +68,7 @@ func (sp StaticPod) Ensure(name string, st State, stamp string, o EnsureOptions)
 	if st.Enabled {
 		what = "restart " + name + " (its files changed)"
 	}
-	cmd := installManifest(name, stamp)
+	cmd := installManifest(name, stamp, sp.Users[name])
 	if !o.NoBlock {
 		cmd += " || exit 1\n" + wait
 	}
@@ -74,13 +77,21 @@ func (sp StaticPod) Ensure(name string, st State, stamp string, o EnsureOptions)
 
 // installManifest writes the stamped manifest beside the installed one
 // under a hidden name (the kubelet skips those) and renames it into
-// place, root-only.
-func installManifest(name, stamp string) string {
+// place, root-only. A component that runs as user gets the user's ids.
+func installManifest(name, stamp, user string) string {
 	live := layout.StaticPodManifest(name)
 	tmp := layout.ManifestsDir + "/." + name + ".yaml.tmp"
-	return fmt.Sprintf("mkdir -p -m 0700 %s && (umask 077 && sed %s %s > %s) && mv -f %s %s",
-		layout.ManifestsDir, host.Quote(staticpod.StampCmd(stamp)), host.Quote(layout.StagedManifest(name)),
-		host.Quote(tmp), host.Quote(tmp), host.Quote(live))
+	ids, sedArgs := "", "-e "+host.Quote(staticpod.StampCmd(stamp))
+	if user != "" {
+		u := host.Quote(user)
+		ids = fmt.Sprintf(`uid=$(id -u %[1]s) && gid=$(id -g %[1]s) || { echo "no user %[1]s on the host: apply creates it in phase os" >&2; exit 1; }
+`, u)
+		for _, e := range staticpod.IDsCmd() {
+			sedArgs += ` -e "` + e + `"`
+		}
+	}
+	return fmt.Sprintf("%smkdir -p -m 0700 %s && (umask 077 && sed %s %s > %s) && mv -f %s %s",
+		ids, layout.ManifestsDir, sedArgs, host.Quote(layout.StagedManifest(name)), host.Quote(tmp), host.Quote(tmp), host.Quote(live))
 }
 
 func (sp StaticPod) wait() time.Duration {
