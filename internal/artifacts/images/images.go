@@ -25,6 +25,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
+// UnixPath is the PATH of an image laid out as a Unix system (with /usr,
+// /bin and so on). Images without an Env get PATH=/.
+const UnixPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // epoch is the time stamped on files and the config, for reproducible digests.
 func epoch() time.Time { return time.Unix(0, 0).UTC() }
 
@@ -267,7 +271,9 @@ func WriteArchive(path, ref string, img v1.Image) error {
 
 // WriteMultiArchive writes every image of imgs (reference -> image) into
 // one docker-archive tarball at path, atomically. Layers the images share
-// are stored once.
+// are stored once. The images' digests are reproducible, but not the
+// archive's bytes: go-containerregistry writes the images' members in
+// map order.
 func WriteMultiArchive(path string, imgs map[string]v1.Image) error {
 	refs := map[name.Reference]v1.Image{}
 	for ref, img := range imgs {
