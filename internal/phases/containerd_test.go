@@ -75,6 +75,37 @@ func TestContainerd(t *testing.T) {
 	}
 }
 
+// TestContainerdImportsArchivesOfSeveralImages: an archive is imported
+// once when any of its images is missing, and not at all when none is.
+func TestContainerdImportsArchivesOfSeveralImages(t *testing.T) {
+	for _, tc := range []struct {
+		name, listed string
+		changes, ran []string
+	}{
+		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.34.4\n",
+			changes: []string{"import images registry.k8s.io/kube-apiserver:v1.34.4, registry.k8s.io/kube-proxy:v1.34.4"},
+			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/kubernetes-images.tar"}},
+		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.34.4\nregistry.k8s.io/kube-proxy:v1.34.4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, fakes := testRun(t)
+			onlyNode2(r)
+			r.Artifacts.Artifacts = append(r.Artifacts.Artifacts, manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage,
+				Images: []string{"registry.k8s.io/kube-apiserver:v1.34.4", "registry.k8s.io/kube-proxy:v1.34.4"}})
+			f := onUnits(r, fakes["node2"], map[string]string{"containerd": "active enabled"})
+			f.On(`^ctr -n k8s.io images ls -q$`, host.Reply{Stdout: tc.listed}).On(`^ctr -n k8s.io images import `, host.Reply{})
+			rep, err := runPhases(t, r, false, "containerd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkChanges(t, rep, "containerd", tc.changes)
+			if got := commandsLike(f, `^ctr -n k8s.io images import`); !slices.Equal(got, tc.ran) {
+				t.Errorf("ran %q, want %q", got, tc.ran)
+			}
+		})
+	}
+}
+
 // TestContainerdFailures: a containerd that does not answer, or an image
 // it does not take, fails the phase naming the host and what to look at.
 func TestContainerdFailures(t *testing.T) {
