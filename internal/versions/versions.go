@@ -130,7 +130,10 @@ func (s Set) ComponentImage(name string) string {
 	return ""
 }
 
-// Images returns every image a cluster of this version runs.
+// Images returns every image kubeup provides for a cluster of this
+// version, whichever its control-plane mode: those every cluster runs
+// (pause, CoreDNS, the smoke test's) and StaticPodImages. A bundle must
+// hold them all, and reset removes them all.
 func (s Set) Images() []string {
-	return []string{s.PauseImage(), s.CoreDNSImage(), s.SmokeTestImage()}
+	return append([]string{s.PauseImage(), s.CoreDNSImage(), s.SmokeTestImage()}, s.StaticPodImages()...)
 }

@@ -48,8 +48,8 @@ func TestImageNames(t *testing.T) {
 		"registry.k8s.io/etcd:3.6.5-0", // kubeadm's tag: no v, image revision 0
 		"ghcr.io/flannel-io/flannel:v0.26.7",
 	}
-	if got := s.Images(); !slices.Equal(got, want[:3]) {
-		t.Errorf("Images() =\n%v\nwant\n%v", got, want[:3])
+	if got := s.Images(); !slices.Equal(got, want) {
+		t.Errorf("Images() =\n%v\nwant\n%v", got, want)
 	}
 	if got := s.StaticPodImages(); !slices.Equal(got, want[3:]) {
 		t.Errorf("StaticPodImages() = %v, want %v", got, want[3:])
