@@ -269,34 +269,6 @@ func WriteArchive(path, ref string, img v1.Image) error {
 	return nil
 }
 
-// WriteMultiArchive writes every image of imgs (reference -> image) into
-// one docker-archive tarball at path, atomically. Layers the images share
-// are stored once. The images' digests are reproducible, but not the
-// archive's bytes: go-containerregistry writes the images' members in
-// map order.
-func WriteMultiArchive(path string, imgs map[string]v1.Image) error {
-	refs := map[name.Reference]v1.Image{}
-	for ref, img := range imgs {
-		tag, err := name.NewTag(ref)
-		if err != nil {
-			return fmt.Errorf("image reference %q: %w", ref, err)
-		}
-		refs[tag] = img
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write images %s: %w", path, err)
-	}
-	tmp := path + ".tmp"
-	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write images to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write images %s: %w", path, err)
-	}
-	return nil
-}
-
 // Write builds the image of s and writes it to path.
 func Write(path string, s Spec) error {
 	img, err := Build(s)

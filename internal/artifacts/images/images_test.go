@@ -2,7 +2,9 @@ package images
 
 import (
 	"archive/tar"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -238,6 +240,50 @@ func TestSharedLayerIsStoredOnce(t *testing.T) {
 	}
 	if members != 3 {
 		t.Errorf("archive holds %d layers, want 3 (the shared one once)", members)
+	}
+}
+
+// TestMultiArchiveIsReproducible: the same images make the same archive,
+// byte for byte, whatever the order of the map they come in.
+func TestMultiArchiveIsReproducible(t *testing.T) {
+	shared, err := Layer([]Entry{{Path: "/kubernetes", Source: fakeBinary(t, "binary")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := map[string]v1.Image{}
+	for _, cmd := range []string{"a", "b", "c", "d", "e", "f"} {
+		top, err := Layer([]Entry{{Path: "/" + cmd, Link: "kubernetes"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := Assemble(Spec{Ref: "kubeup.dev/" + cmd + ":v1", Path: "/" + cmd, Arch: "amd64"}, shared, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs["kubeup.dev/"+cmd+":v1"] = img
+	}
+	dir := t.TempDir()
+	var sums []string
+	for i := range 4 {
+		p := filepath.Join(dir, fmt.Sprintf("%d.tar", i))
+		if err := WriteMultiArchive(p, imgs); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, fmt.Sprintf("%x", sha256.Sum256(b)))
+	}
+	if len(slices.Compact(slices.Clone(sums))) != 1 {
+		t.Errorf("archives of the same images differ: %v", sums)
+	}
+	var m []struct{ RepoTags []string }
+	if err := json.Unmarshal(readMember(t, filepath.Join(dir, "0.tar"), "manifest.json"), &m); err != nil || len(m) != 6 || m[0].RepoTags[0] != "kubeup.dev/a:v1" {
+		t.Errorf("manifest.json = %+v (%v), want six images in reference order", m, err)
+	}
+	if err := WriteMultiArchive(filepath.Join(dir, "bad.tar"), map[string]v1.Image{"Not A Ref!": imgs["kubeup.dev/a:v1"]}); err == nil {
+		t.Error("bad reference: want an error")
 	}
 }
 

@@ -15,15 +15,14 @@ import (
 
 // schema changes whenever Write makes other bytes of the same Archive and
 // binaries, so that Key changes with it.
-const schema = "podimages/1"
+const schema = "podimages/2"
 
 // Write makes a's images for arch from the binaries that file returns
 // (binary artifact name -> file on disk) and writes them into one
 // docker-archive at path, atomically. A layer whose entries come from the
 // same files as another's (hard links are the same file) is made and
-// hashed once; the archive stores every layer once. The images' digests
-// depend only on the files; the archive's own bytes may not (see
-// images.WriteMultiArchive).
+// hashed once; the archive stores every layer once. The same files give
+// the same archive, byte for byte.
 func Write(path, arch string, a Archive, file func(binary string) string) error {
 	layers := map[string]v1.Layer{}
 	imgs := map[string]v1.Image{}
