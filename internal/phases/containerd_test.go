@@ -7,6 +7,8 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // testImages adds two image archives to r's artifacts.
@@ -128,5 +130,34 @@ func TestContainerdFailures(t *testing.T) {
 			_, err := runPhases(t, r, false, "containerd")
 			errHas(t, err, tc.err...)
 		})
+	}
+}
+
+// TestPodStampFollowsItsImageArchive: in static-pods mode a component's
+// stamp covers its image, also when the image is one of several in an
+// archive: a new archive restarts the pod, another archive does not.
+func TestPodStampFollowsItsImageArchive(t *testing.T) {
+	r, _ := testRun(t)
+	r.Cluster.Spec.ControlPlane.Mode = spec.ModeStaticPods
+	set, err := versions.For(r.Cluster.Spec.KubernetesVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Artifacts.Artifacts = append(r.Artifacts.Artifacts,
+		manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage, SHA256: "one",
+			Images: []string{set.KubeAPIServerImage(), set.KubeProxyImage()}},
+		manifest.Artifact{Name: "etcd-image", Kind: manifest.KindImage, SHA256: "etcd", Image: set.EtcdImage()})
+	cp := r.Cluster.Spec.Hosts[slices.IndexFunc(r.Cluster.Spec.Hosts, func(h spec.Host) bool { return h.HasRole(spec.RoleControlPlane) })].Name
+	if deps := r.unitDeps(cp, "kube-apiserver"); !slices.Contains(deps, imageDep(set.KubeAPIServerImage())) {
+		t.Fatalf("kube-apiserver's dependencies %v lack its image", deps)
+	}
+	before := r.unitStamp(cp, "kube-apiserver")
+	r.Artifacts.Artifacts[len(r.Artifacts.Artifacts)-1].SHA256 = "another etcd"
+	if got := r.unitStamp(cp, "kube-apiserver"); got != before {
+		t.Error("a new etcd image changed kube-apiserver's stamp")
+	}
+	r.Artifacts.Artifacts[len(r.Artifacts.Artifacts)-2].SHA256 = "two"
+	if got := r.unitStamp(cp, "kube-apiserver"); got == before {
+		t.Error("a new kubernetes-images archive kept kube-apiserver's stamp")
 	}
 }
