@@ -15,12 +15,13 @@
 //	    entrypoint /CMD
 //	etcd       /usr/local/bin/etcd, /usr/local/bin/etcdctl; entrypoint
 //	           /usr/local/bin/etcd
-//	flannel    /opt/bin/flanneld (upstream's path); entrypoint /opt/bin/flanneld
+//	flannel    /flanneld; entrypoint /flanneld
 //
-// The control-plane images have PATH=/, so kubeadm's `command:
-// [kube-apiserver, ...]` finds /kube-apiserver; etcd's image has the usual
-// PATH (images.UnixPath), so `command: [etcd, ...]` finds
-// /usr/local/bin/etcd.
+// Program states these paths for the renderer, which starts each
+// container with an absolute command. The control-plane images also have
+// PATH=/, so kubeadm's `command: [kube-apiserver, ...]` finds
+// /kube-apiserver, and etcd's has the usual PATH (images.UnixPath), so
+// `command: [etcd, ...]` finds /usr/local/bin/etcd.
 //
 // From a build, the four Kubernetes images hold one multi-call binary that
 // runs the command named by the base name of argv[0]: their first layer is
@@ -34,19 +35,19 @@
 // /etc/alternatives read-only at /etc/alternatives, so that they run
 // exactly the node's iptables, with the node's choice of backend (legacy
 // or nft) and the node's libraries. Their images therefore keep their own
-// files outside /usr (/kube-proxy, /opt/bin/flanneld: kube-proxy is not at
-// upstream's /usr/local/bin/kube-proxy, so a DaemonSet's command must say
-// /kube-proxy or be left to the entrypoint), hold the merged-/usr links
+// files outside /usr (/kube-proxy and /flanneld, not upstream's
+// /usr/local/bin/kube-proxy and /opt/bin/flanneld), hold the merged-/usr links
 // bin -> usr/bin, sbin -> usr/sbin, lib -> usr/lib and lib64 -> usr/lib64
 // (so that /sbin/iptables and the dynamic loader
 // /lib64/ld-linux-x86-64.so.2 resolve into the node's /usr, and the
 // node's /lib/modules is there too), and set the usual PATH
-// (images.UnixPath), which only reaches the node's tools (iptables, and
-// cp for flannel's install-cni container). Without those mounts they have
-// no iptables.
+// (images.UnixPath), which only reaches the node's tools. Without those
+// mounts they have no iptables; on a host whose /usr is not merged (/bin,
+// /sbin, /lib real directories) the node's iptables is not all in /usr.
 package podimages
 
 import (
+	"path"
 	"slices"
 
 	"kubeup.dev/kubeup/internal/artifacts/images"
@@ -92,6 +93,22 @@ type File struct {
 // kubernetesPath is where the Kubernetes binary is in its images.
 const kubernetesPath = "/kubernetes"
 
+// Program returns the path of the program a container of component name
+// (its catalog name: kube-apiserver, ..., etcd, flanneld) starts, its
+// image's entrypoint; "" for a component without an image. A Kubernetes
+// command must be started by its own name (the link), not as /kubernetes.
+func Program(name string) string {
+	switch name {
+	case "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy":
+		return "/" + name
+	case "etcd":
+		return "/usr/local/bin/etcd"
+	case "flanneld":
+		return "/flanneld"
+	}
+	return ""
+}
+
 // rootPath is the PATH of images whose commands are in /.
 const rootPath = "PATH=/"
 
@@ -107,16 +124,16 @@ func Archives(set versions.Set) []Archive {
 		{Name: EtcdImage, Version: set.Etcd, Images: []Image{{
 			Ref: set.EtcdImage(),
 			Layers: [][]File{{
-				{Path: "/usr/local/bin/etcd", Binary: "etcd"},
-				{Path: "/usr/local/bin/etcdctl", Binary: "etcdctl"},
+				{Path: Program("etcd"), Binary: "etcd"},
+				{Path: path.Join(path.Dir(Program("etcd")), "etcdctl"), Binary: "etcdctl"},
 			}},
-			Entrypoint: []string{"/usr/local/bin/etcd"},
+			Entrypoint: []string{Program("etcd")},
 			Env:        []string{images.UnixPath},
 		}}},
 		{Name: FlannelImage, Version: set.Flannel, Images: []Image{{
 			Ref:        set.FlannelImage(),
-			Layers:     [][]File{append([]File{{Path: "/opt/bin/flanneld", Binary: "flanneld"}}, nodeUsrLinks()...)},
-			Entrypoint: []string{"/opt/bin/flanneld"},
+			Layers:     [][]File{append([]File{{Path: Program("flanneld"), Binary: "flanneld"}}, nodeUsrLinks()...)},
+			Entrypoint: []string{Program("flanneld")},
 			Env:        []string{images.UnixPath},
 		}}},
 	}
@@ -127,14 +144,14 @@ func Archives(set versions.Set) []Archive {
 // of its own and, on top, the link /cmd that names the command, with the
 // merged-/usr links when the image runs on the node's /usr.
 func kubernetesImage(cmd, ref string, nodeUsr bool) Image {
-	top := []File{{Path: "/" + cmd, Link: kubernetesPath[1:]}}
+	top := []File{{Path: Program(cmd), Link: path.Base(kubernetesPath)}}
 	env := []string{rootPath}
 	if nodeUsr {
 		top = append(top, nodeUsrLinks()...)
 		env = []string{images.UnixPath}
 	}
 	return Image{Ref: ref, Layers: [][]File{{{Path: kubernetesPath, Binary: cmd}}, top},
-		Entrypoint: []string{"/" + cmd}, Env: env}
+		Entrypoint: []string{Program(cmd)}, Env: env}
 }
 
 // nodeUsrLinks are the merged-/usr links of an image that runs with the

@@ -211,7 +211,7 @@ func TestEtcdAndFlannelImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	info = inspect(t, flannel, set.FlannelImage())
-	if !slices.Contains(info.Files, "/opt/bin/flanneld") || !slices.Equal(info.Entrypoint, []string{"/opt/bin/flanneld"}) ||
+	if !slices.Contains(info.Files, "/flanneld") || !slices.Equal(info.Entrypoint, []string{"/flanneld"}) ||
 		!slices.Equal(info.Env, []string{images.UnixPath}) {
 		t.Errorf("flannel image = %+v", info)
 	}
@@ -230,6 +230,38 @@ func TestWriteErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a failed Write left %s: %v", out, err)
+	}
+}
+
+// TestProgramIsTheEntrypoint: the program the renderer starts is each
+// image's entrypoint, a file or link of the image.
+func TestProgramIsTheEntrypoint(t *testing.T) {
+	set := testSet(t)
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "etcd", "flanneld"} {
+		ref := set.ComponentImage(name)
+		var img *Image
+		for _, a := range Archives(set) {
+			for i := range a.Images {
+				if a.Images[i].Ref == ref {
+					img = &a.Images[i]
+				}
+			}
+		}
+		if img == nil {
+			t.Fatalf("%s: no archive holds %s", name, ref)
+		}
+		var paths []string
+		for _, l := range img.Layers {
+			for _, f := range l {
+				paths = append(paths, f.Path)
+			}
+		}
+		if p := Program(name); p == "" || !slices.Equal(img.Entrypoint, []string{p}) || !slices.Contains(paths, p) {
+			t.Errorf("%s: Program %q, entrypoint %v, paths %v", name, p, img.Entrypoint, paths)
+		}
+	}
+	if Program("kubelet") != "" {
+		t.Error("the kubelet has a program in an image")
 	}
 }
 
