@@ -49,7 +49,10 @@ func newArtifactsBuildCmd(app *App) *cobra.Command {
 			"  kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl\n" +
 			"    (one multi-call binary under each name), etcd, etcdctl, flanneld, the flannel CNI plugin\n" +
 			"    (bin/cni/flannel, installed as /opt/cni/bin/flannel), coredns, pause and smoke;\n" +
-			"  the pause, coredns and smoke images as archives for ctr -n k8s.io images import.\n" +
+			"  the pause, coredns and smoke images as archives for ctr -n k8s.io images import, and those\n" +
+			"    of the static-pods mode, made from the binaries above: kube-apiserver,\n" +
+			"    kube-controller-manager, kube-scheduler and kube-proxy (one archive, kubernetes-images),\n" +
+			"    etcd (etcd-image) and flannel (flannel-image).\n" +
 			"Each component is cached by its version and recipe: only what changed is rebuilt, so a\n" +
 			"second run takes seconds. The first takes 15 to 30 minutes on 2 cores.\n" +
 			"Output: CACHE/artifacts/VERSION/ARCH/{manifest.json,bin/,images/}; build logs in CACHE/logs.",
@@ -87,8 +90,9 @@ func runBuild(cmd *cobra.Command, app *App, o *buildOptions) error {
 	return nil
 }
 
-// printBuildSummary writes one line for the whole build. The size counts
-// each distinct file once (the Kubernetes commands are one file).
+// printBuildSummary writes one line for the whole build. Images are
+// counted one by one (an archive may hold several); the size counts each
+// distinct file once (the Kubernetes commands are one file).
 func printBuildSummary(w io.Writer, m *manifest.Manifest, dir string, took time.Duration) {
 	var bins, imgs int
 	var size int64
@@ -98,7 +102,7 @@ func printBuildSummary(w io.Writer, m *manifest.Manifest, dir string, took time.
 			continue
 		}
 		if a.Kind == manifest.KindImage {
-			imgs++
+			imgs += len(a.Refs())
 		} else {
 			bins++
 		}

@@ -41,14 +41,14 @@ func TestArtifactsBuild(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	for _, want := range []string{"start  build kubernetes v1.34.4 (amd64)\n", "done   build etcd v3.6.5 (amd64)",
-		"13 binaries and 3 images for Kubernetes v1.34.4 linux/amd64 in " + filepath.Join(root, "artifacts", "v1.34.4", "amd64")} {
+		"13 binaries and 9 images for Kubernetes v1.34.4 linux/amd64 in " + filepath.Join(root, "artifacts", "v1.34.4", "amd64")} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	out.Reset()
 	if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitOK ||
-		strings.Count(out.String(), "(cached)") != 7 {
+		strings.Count(out.String(), "(cached)") != 10 {
 		t.Errorf("second run: exit %d, want every component cached:\n%s", code, out.String())
 	}
 }

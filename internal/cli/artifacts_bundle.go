@@ -105,11 +105,11 @@ func coreBinaries() []string {
 		"etcd", "etcdctl", "flanneld", "cni/flannel"}
 }
 
-// countKinds counts binaries and images.
+// countKinds counts binaries and images (an archive may hold several).
 func countKinds(m *manifest.Manifest) (bins, imgs int) {
 	for _, a := range m.Artifacts {
 		if a.Kind == manifest.KindImage {
-			imgs++
+			imgs += len(a.Refs())
 		} else {
 			bins++
 		}

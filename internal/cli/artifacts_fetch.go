@@ -38,7 +38,9 @@ func newArtifactsFetchCmd(app *App) *cobra.Command {
 			"release archives from GitHub, for one Kubernetes version, into the cache that build uses.\n" +
 			"Every file is checked against its published sha256 (flannel publishes none: pass\n" +
 			"--checksum FILE=SHA256). Downloads run in parallel and resume after a dropped connection.\n" +
-			"Images are pulled by containerd at apply time.\n\n" +
+			"From those binaries it makes the images of the static-pods mode (kube-apiserver,\n" +
+			"kube-controller-manager, kube-scheduler, kube-proxy, etcd, flannel); containerd pulls the\n" +
+			"pause and CoreDNS images at apply time.\n\n" +
 			"Mirrors replace a source's base URL and must serve the same paths below it:\n" +
 			"  --mirror kubernetes=https://mirror.example.com/kubernetes-release/release\n" +
 			"Sources: " + fmt.Sprint(fetch.Sources()) + "; spec.artifacts.mirrors (with -f) sets them too.",
@@ -72,8 +74,9 @@ func runFetch(cmd *cobra.Command, app *App, o *fetchOptions) error {
 	m, err := fetch.Fetch(cmd.Context(), fo)
 	if m != nil {
 		dir := cache.Layout{Root: fo.CacheRoot}.Artifacts(fo.KubernetesVersion, fo.Arch)
-		fmt.Fprintf(app.Out, "%d binaries for Kubernetes %s linux/%s in %s (%s)\n",
-			len(m.Artifacts), fo.KubernetesVersion, fo.Arch, dir, progress.Duration(time.Since(start)))
+		bins, imgs := countKinds(m)
+		fmt.Fprintf(app.Out, "%d binaries and %d images for Kubernetes %s linux/%s in %s (%s)\n",
+			bins, imgs, fo.KubernetesVersion, fo.Arch, dir, progress.Duration(time.Since(start)))
 	}
 	return err
 }
@@ -143,6 +146,13 @@ func printFetchPlan(w io.Writer, fo fetch.Options) error {
 		bins := f.Binaries()
 		sort.Strings(bins)
 		fmt.Fprintf(w, "%s\n  checksum: %s\n  binaries: %v\n", spec.RedactURL(f.URL), spec.RedactURL(sum), bins)
+	}
+	archives, err := fetch.Images(fo.KubernetesVersion, files)
+	if err != nil {
+		return err
+	}
+	for _, a := range archives {
+		fmt.Fprintf(w, "make images/%s.tar from %v\n  images: %v\n", a.Name, a.Binaries(), a.Refs())
 	}
 	return nil
 }

@@ -56,7 +56,8 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 	mirror := "kubernetes=" + srv.URL + "/k8s"
 
 	out, _, err := runArtifacts(t, "fetch", "--dry-run", "--mirror", mirror, "--sources", "kubernetes")
-	if err != nil || !strings.Contains(out, srv.URL+"/k8s/v1.34.4/bin/linux/amd64/kubelet\n  checksum: "+srv.URL) {
+	if err != nil || !strings.Contains(out, srv.URL+"/k8s/v1.34.4/bin/linux/amd64/kubelet\n  checksum: "+srv.URL) ||
+		!strings.Contains(out, "make images/kubernetes-images.tar from [kube-apiserver kube-controller-manager kube-proxy kube-scheduler]") {
 		t.Fatalf("fetch --dry-run: %v\n%s", err, out)
 	}
 	out, errOut, err := runArtifacts(t, "fetch", "--cache", root, "--mirror", mirror, "--sources", "kubernetes", "--kubernetes-version", "v1.34.4")
@@ -64,7 +65,8 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 		t.Fatalf("fetch: %v\n%s", err, errOut)
 	}
 	dir := cache.Layout{Root: root}.Artifacts("v1.34.4", "amd64")
-	if !strings.Contains(out, "6 binaries for Kubernetes v1.34.4 linux/amd64 in "+dir) || !strings.Contains(errOut, "done   kubelet") {
+	// The four Kubernetes images are made from the downloads.
+	if !strings.Contains(out, "6 binaries and 4 images for Kubernetes v1.34.4 linux/amd64 in "+dir) || !strings.Contains(errOut, "done   kubelet") {
 		t.Errorf("fetch output:\n%s\n%s", out, errOut)
 	}
 
@@ -83,7 +85,7 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "registry.k8s.io/coredns/coredns:v1.12.4") {
 		t.Errorf("inspect error %v, want lint", err)
 	}
-	if !strings.Contains(out, "all 6 checksums verified") || !strings.Contains(out, "\nkubelet                  binary  v1.34.4  31 B  ") {
+	if !strings.Contains(out, "all 7 checksums verified") || !strings.Contains(out, "\nkubelet                  binary  v1.34.4  31 B  ") {
 		t.Errorf("inspect output:\n%s", out)
 	}
 	out, _, _ = runArtifacts(t, "inspect", "-o", "json", file)
@@ -92,7 +94,7 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 		Lint     string
 		Entries  []manifest.Artifact
 	}
-	if err := json.Unmarshal([]byte(out), &j); err != nil || !j.Verified || j.Lint == "" || len(j.Entries) != 6 {
+	if err := json.Unmarshal([]byte(out), &j); err != nil || !j.Verified || j.Lint == "" || len(j.Entries) != 7 {
 		t.Errorf("inspect -o json: %v %+v\n%s", err, j, out)
 	}
 }

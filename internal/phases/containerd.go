@@ -27,7 +27,7 @@ func configureContainerd(ctx context.Context, r *Run, s *phase.Step) error {
 		if a.Kind != manifest.KindImage {
 			continue
 		}
-		if present[a.Image] && !r.anyChanged(s.HostName(), imagePath(a.Name)) {
+		if allPresent(present, a.Refs()) && !r.anyChanged(s.HostName(), imagePath(a.Name)) {
 			continue
 		}
 		if err := importImage(ctx, s, a); err != nil {
@@ -49,11 +49,28 @@ func containerdImages(ctx context.Context, h host.Host) (map[string]bool, error)
 	return present, nil
 }
 
+// allPresent says whether containerd has every image of refs.
+func allPresent(present map[string]bool, refs []string) bool {
+	for _, ref := range refs {
+		if !present[ref] {
+			return false
+		}
+	}
+	return len(refs) > 0
+}
+
+// importImage imports image archive a: every image it holds, its shared
+// layers once.
 func importImage(ctx context.Context, s *phase.Step, a manifest.Artifact) error {
-	return s.Wet("import image "+a.Image, func(h host.Host) error {
+	refs := strings.Join(a.Refs(), ", ")
+	what := "import image " + refs
+	if len(a.Refs()) > 1 {
+		what = "import images " + refs
+	}
+	return s.Wet(what, func(h host.Host) error {
 		_, _, err := h.Exec(ctx, "ctr -n k8s.io images import "+host.Quote(imagePath(a.Name)))
 		if err != nil {
-			return fmt.Errorf("import %s: %w", a.Image, err)
+			return fmt.Errorf("import %s: %w", refs, err)
 		}
 		return nil
 	})

@@ -7,6 +7,8 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // testImages adds two image archives to r's artifacts.
@@ -75,6 +77,37 @@ func TestContainerd(t *testing.T) {
 	}
 }
 
+// TestContainerdImportsArchivesOfSeveralImages: an archive is imported
+// once when any of its images is missing, and not at all when none is.
+func TestContainerdImportsArchivesOfSeveralImages(t *testing.T) {
+	for _, tc := range []struct {
+		name, listed string
+		changes, ran []string
+	}{
+		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.34.4\n",
+			changes: []string{"import images registry.k8s.io/kube-apiserver:v1.34.4, registry.k8s.io/kube-proxy:v1.34.4"},
+			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/kubernetes-images.tar"}},
+		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.34.4\nregistry.k8s.io/kube-proxy:v1.34.4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, fakes := testRun(t)
+			onlyNode2(r)
+			r.Artifacts.Artifacts = append(r.Artifacts.Artifacts, manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage,
+				Images: []string{"registry.k8s.io/kube-apiserver:v1.34.4", "registry.k8s.io/kube-proxy:v1.34.4"}})
+			f := onUnits(r, fakes["node2"], map[string]string{"containerd": "active enabled"})
+			f.On(`^ctr -n k8s.io images ls -q$`, host.Reply{Stdout: tc.listed}).On(`^ctr -n k8s.io images import `, host.Reply{})
+			rep, err := runPhases(t, r, false, "containerd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkChanges(t, rep, "containerd", tc.changes)
+			if got := commandsLike(f, `^ctr -n k8s.io images import`); !slices.Equal(got, tc.ran) {
+				t.Errorf("ran %q, want %q", got, tc.ran)
+			}
+		})
+	}
+}
+
 // TestContainerdFailures: a containerd that does not answer, or an image
 // it does not take, fails the phase naming the host and what to look at.
 func TestContainerdFailures(t *testing.T) {
@@ -97,5 +130,34 @@ func TestContainerdFailures(t *testing.T) {
 			_, err := runPhases(t, r, false, "containerd")
 			errHas(t, err, tc.err...)
 		})
+	}
+}
+
+// TestPodStampFollowsItsImageArchive: in static-pods mode a component's
+// stamp covers its image, also when the image is one of several in an
+// archive: a new archive restarts the pod, another archive does not.
+func TestPodStampFollowsItsImageArchive(t *testing.T) {
+	r, _ := testRun(t)
+	r.Cluster.Spec.ControlPlane.Mode = spec.ModeStaticPods
+	set, err := versions.For(r.Cluster.Spec.KubernetesVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Artifacts.Artifacts = append(r.Artifacts.Artifacts,
+		manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage, SHA256: "one",
+			Images: []string{set.KubeAPIServerImage(), set.KubeProxyImage()}},
+		manifest.Artifact{Name: "etcd-image", Kind: manifest.KindImage, SHA256: "etcd", Image: set.EtcdImage()})
+	cp := r.Cluster.Spec.Hosts[slices.IndexFunc(r.Cluster.Spec.Hosts, func(h spec.Host) bool { return h.HasRole(spec.RoleControlPlane) })].Name
+	if deps := r.unitDeps(cp, "kube-apiserver"); !slices.Contains(deps, imageDep(set.KubeAPIServerImage())) {
+		t.Fatalf("kube-apiserver's dependencies %v lack its image", deps)
+	}
+	before := r.unitStamp(cp, "kube-apiserver")
+	r.Artifacts.Artifacts[len(r.Artifacts.Artifacts)-1].SHA256 = "another etcd"
+	if got := r.unitStamp(cp, "kube-apiserver"); got != before {
+		t.Error("a new etcd image changed kube-apiserver's stamp")
+	}
+	r.Artifacts.Artifacts[len(r.Artifacts.Artifacts)-2].SHA256 = "two"
+	if got := r.unitStamp(cp, "kube-apiserver"); got == before {
+		t.Error("a new kubernetes-images archive kept kube-apiserver's stamp")
 	}
 }

@@ -168,9 +168,7 @@ func plannedRecord(r *Run, h spec.Host, exists func(string) bool) *InstallRecord
 	}
 	if r.Artifacts != nil {
 		for _, a := range r.Artifacts.Artifacts {
-			if a.Image != "" {
-				rec.Add(recImage, a.Image)
-			}
+			rec.Add(recImage, a.Refs()...)
 		}
 	}
 	for _, d := range dataDirs(r.Cluster, h) {

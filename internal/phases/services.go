@@ -68,12 +68,13 @@ func (r *Run) podImage(name string) string {
 // imageDep is how an image appears among a component's dependencies.
 func imageDep(ref string) string { return "image:" + ref }
 
-// imageRefs are the image references an image artifact holds.
+// imageRefs are the image references an image artifact holds (an
+// archive may hold several).
 func imageRefs(a manifest.Artifact) []string {
-	if a.Kind != manifest.KindImage || a.Image == "" {
+	if a.Kind != manifest.KindImage {
 		return nil
 	}
-	return []string{a.Image}
+	return a.Refs()
 }
 
 // externalUnitConfig names the configuration of units whose unit file

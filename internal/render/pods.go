@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
@@ -24,17 +25,16 @@ const (
 )
 
 // imagePrograms are the programs' paths in the component images
-// (versions.Set.ComponentImage): the images hold no shell and are run
-// with an absolute command.
+// (versions.Set.ComponentImage, laid out by package podimages): the
+// images hold no shell and are run with an absolute command.
 func imagePrograms() map[string]string {
-	return map[string]string{
-		"etcd":                    "/usr/local/bin/etcd",
-		"kube-apiserver":          "/kube-apiserver",
-		"kube-controller-manager": "/kube-controller-manager",
-		"kube-scheduler":          "/kube-scheduler",
-		"kube-proxy":              "/kube-proxy",
-		"flanneld":                "/flanneld",
+	out := map[string]string{}
+	for _, k := range catalog.All() {
+		if p := podimages.Program(k.Name); p != "" {
+			out[k.Name] = p
+		}
 	}
+	return out
 }
 
 // staticPodSpec is what one static pod adds to the common form.

@@ -72,11 +72,40 @@ func Minor(k string) (int, error) {
 	return min, nil
 }
 
+// registry is where Kubernetes' own images are published; kubeup builds
+// its images under the same names so that manifests written for upstream
+// images run unchanged.
+const registry = "registry.k8s.io/"
+
 // Image names as the rendered manifests, kubelet and containerd use them.
-func (s Set) PauseImage() string   { return "registry.k8s.io/pause:" + s.Pause }
-func (s Set) CoreDNSImage() string { return "registry.k8s.io/coredns/coredns:" + s.CoreDNS }
+func (s Set) PauseImage() string   { return registry + "pause:" + s.Pause }
+func (s Set) CoreDNSImage() string { return registry + "coredns/coredns:" + s.CoreDNS }
 func (s Set) SmokeTestImage() string {
 	return "kubeup.dev/smoke:" + s.SmokeImage
+}
+
+// Images of the static-pods control plane and of the DaemonSets that go
+// with it, named as upstream publishes them (kubeadm's names).
+func (s Set) KubeAPIServerImage() string { return registry + "kube-apiserver:" + s.Kubernetes }
+func (s Set) KubeControllerManagerImage() string {
+	return registry + "kube-controller-manager:" + s.Kubernetes
+}
+func (s Set) KubeSchedulerImage() string { return registry + "kube-scheduler:" + s.Kubernetes }
+func (s Set) KubeProxyImage() string     { return registry + "kube-proxy:" + s.Kubernetes }
+
+// EtcdImage is etcd's image in kubeadm's tag form: the version without
+// its v and with an image revision, registry.k8s.io/etcd:3.6.5-0.
+func (s Set) EtcdImage() string { return registry + "etcd:" + strings.TrimPrefix(s.Etcd, "v") + "-0" }
+
+// FlannelImage is flanneld's image under flannel's own repository.
+func (s Set) FlannelImage() string { return "ghcr.io/flannel-io/flannel:" + s.Flannel }
+
+// StaticPodImages are the images only the static-pods control-plane mode
+// runs: the control plane and etcd as static pods, kube-proxy and flannel
+// as DaemonSets (in systemd mode they run from the binaries).
+func (s Set) StaticPodImages() []string {
+	return []string{s.KubeAPIServerImage(), s.KubeControllerManagerImage(), s.KubeSchedulerImage(),
+		s.KubeProxyImage(), s.EtcdImage(), s.FlannelImage()}
 }
 
 // ComponentImage is the image of a component kubeup runs as a pod in
@@ -85,17 +114,26 @@ func (s Set) SmokeTestImage() string {
 // name.
 func (s Set) ComponentImage(name string) string {
 	switch name {
-	case "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy":
-		return "registry.k8s.io/" + name + ":" + s.Kubernetes
+	case "kube-apiserver":
+		return s.KubeAPIServerImage()
+	case "kube-controller-manager":
+		return s.KubeControllerManagerImage()
+	case "kube-scheduler":
+		return s.KubeSchedulerImage()
+	case "kube-proxy":
+		return s.KubeProxyImage()
 	case "etcd":
-		return "registry.k8s.io/etcd:" + strings.TrimPrefix(s.Etcd, "v") + "-0"
+		return s.EtcdImage()
 	case "flanneld":
-		return "ghcr.io/flannel-io/flannel:" + s.Flannel
+		return s.FlannelImage()
 	}
 	return ""
 }
 
-// Images returns every image a cluster of this version runs.
+// Images returns every image kubeup provides for a cluster of this
+// version, whichever its control-plane mode: those every cluster runs
+// (pause, CoreDNS, the smoke test's) and StaticPodImages. A bundle must
+// hold them all, and reset removes them all.
 func (s Set) Images() []string {
-	return []string{s.PauseImage(), s.CoreDNSImage(), s.SmokeTestImage()}
+	return append([]string{s.PauseImage(), s.CoreDNSImage(), s.SmokeTestImage()}, s.StaticPodImages()...)
 }

@@ -1,6 +1,9 @@
 package versions
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestMinorAndRange(t *testing.T) {
 	cases := []struct {
@@ -24,7 +27,41 @@ func TestMinorAndRange(t *testing.T) {
 		t.Error("1.37 accepted")
 	}
 	s, err := For("v1.34.4")
-	if err != nil || s.PauseImage() != "registry.k8s.io/pause:3.10.1" || len(s.Images()) != 3 {
+	if err != nil || s.PauseImage() != "registry.k8s.io/pause:3.10.1" {
 		t.Errorf("For(v1.34.4) = %+v, %v", s, err)
+	}
+}
+
+func TestImageNames(t *testing.T) {
+	s, err := For("v1.34.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"registry.k8s.io/pause:3.10.1",
+		"registry.k8s.io/coredns/coredns:v1.12.4",
+		"kubeup.dev/smoke:v1",
+		"registry.k8s.io/kube-apiserver:v1.34.4",
+		"registry.k8s.io/kube-controller-manager:v1.34.4",
+		"registry.k8s.io/kube-scheduler:v1.34.4",
+		"registry.k8s.io/kube-proxy:v1.34.4",
+		"registry.k8s.io/etcd:3.6.5-0", // kubeadm's tag: no v, image revision 0
+		"ghcr.io/flannel-io/flannel:v0.26.7",
+	}
+	if got := s.Images(); !slices.Equal(got, want) {
+		t.Errorf("Images() =\n%v\nwant\n%v", got, want)
+	}
+	if got := s.StaticPodImages(); !slices.Equal(got, want[3:]) {
+		t.Errorf("StaticPodImages() = %v, want %v", got, want[3:])
+	}
+	for name, want := range map[string]string{"kube-apiserver": want[3], "kube-controller-manager": want[4], "kube-scheduler": want[5],
+		"kube-proxy": want[6], "etcd": want[7], "flanneld": want[8], "kubelet": "", "containerd": ""} {
+		if got := s.ComponentImage(name); got != want {
+			t.Errorf("ComponentImage(%s) = %q, want %q", name, got, want)
+		}
+	}
+	old, _ := For("v1.32.5")
+	if got := old.EtcdImage(); got != "registry.k8s.io/etcd:3.5.21-0" {
+		t.Errorf("1.32 etcd image = %s", got)
 	}
 }

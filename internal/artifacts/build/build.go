@@ -6,7 +6,10 @@
 // smoke) is built from a wrapper module that is generated per version into
 // CACHE/src/NAME/VERSION: the multi-call Kubernetes binary from a template
 // in the build/ module, the others from tool directives on the upstream
-// main packages. A component's output is kept in
+// main packages. The images of the static-pods mode (kubernetes-images,
+// etcd-image, flannel-image; see package podimages) are components too,
+// assembled from those binaries without compiling anything, and rebuilt
+// when the binaries' sha256 change. A component's output is kept in
 // CACHE/components/NAME/VERSION/ARCH with recipe.json; it is rebuilt only
 // when its recipe hash (recipe, embedded sources, Go version) changes.
 // Ensure then links the outputs into CACHE/artifacts/K8SVERSION/ARCH and

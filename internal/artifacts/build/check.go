@@ -74,7 +74,10 @@ func (r recipe) placeholders() []manifest.Artifact {
 	}
 	for _, img := range r.Images {
 		out = append(out, manifest.Artifact{Name: img.Name, Kind: manifest.KindImage, Version: r.Version, Arch: r.Arch,
-			Path: "images/" + img.Name + ".tar", SHA256: "not built: " + img.Name, Image: img.Ref, Source: "build"})
+			Path: manifest.ImagePath(img.Name), SHA256: "not built: " + img.Name, Image: img.Ref, Source: "build"})
+	}
+	if r.Archive != nil {
+		out = append(out, r.Archive.Artifact(r.Arch, "build", "not built: "+r.Archive.Name, 0))
 	}
 	return out
 }

@@ -3,14 +3,16 @@ package build
 import (
 	"context"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 )
 
 // TestCheckBuildsNothing: on an empty cache Check names every component
-// it would build, returns placeholders for all 16 artifacts and leaves the
+// it would build, returns placeholders for all 19 artifacts and leaves the
 // cache directory absent; once built, it returns Ensure's manifest and
 // names nothing.
 func TestCheckBuildsNothing(t *testing.T) {
@@ -19,8 +21,9 @@ func TestCheckBuildsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(missing) != 7 || !strings.Contains(strings.Join(missing, ", "), "kubernetes v1.34.4 (amd64)") {
-		t.Errorf("would build %q, want all 7 components", missing)
+	if len(missing) != 10 || !strings.Contains(strings.Join(missing, ", "), "kubernetes v1.34.4 (amd64)") ||
+		!strings.Contains(strings.Join(missing, ", "), "kubernetes-images v1.34.4 (amd64)") {
+		t.Errorf("would build %q, want all 10 components", missing)
 	}
 	if got := builds(t, calls); len(got) != 0 {
 		t.Errorf("Check built:\n%s", strings.Join(got, "\n"))
@@ -28,8 +31,8 @@ func TestCheckBuildsNothing(t *testing.T) {
 	if _, err := os.Stat(opts.CacheRoot); !os.IsNotExist(err) {
 		t.Errorf("Check created the cache %s: %v", opts.CacheRoot, err)
 	}
-	if len(m.Artifacts) != 16 {
-		t.Fatalf("%d placeholders, want 16", len(m.Artifacts))
+	if len(m.Artifacts) != 19 {
+		t.Fatalf("%d placeholders, want 19", len(m.Artifacts))
 	}
 	apiserver, _ := m.Find(manifest.KindBinary, "kube-apiserver")
 	kubelet, _ := m.Find(manifest.KindBinary, "kubelet")
@@ -40,6 +43,9 @@ func TestCheckBuildsNothing(t *testing.T) {
 	}
 	if pause, ok := m.Find(manifest.KindImage, "pause"); !ok || pause.Image != "registry.k8s.io/pause:3.10.1" {
 		t.Errorf("pause placeholder = %+v", pause)
+	}
+	if k, ok := m.Find(manifest.KindImage, podimages.KubernetesImages); !ok || len(k.Refs()) != 4 || k.Path != "images/kubernetes-images.tar" {
+		t.Errorf("kubernetes-images placeholder = %+v", k)
 	}
 
 	built, _, err := Ensure(context.Background(), opts)
@@ -52,7 +58,7 @@ func TestCheckBuildsNothing(t *testing.T) {
 		t.Fatalf("after Ensure Check would build %q (%v)", missing, err)
 	}
 	for _, a := range built.Artifacts {
-		if got, ok := m.Find(a.Kind, a.Name); !ok || got != a {
+		if got, ok := m.Find(a.Kind, a.Name); !ok || !reflect.DeepEqual(got, a) {
 			t.Errorf("%s: Check has %+v, Ensure %+v", a.Name, got, a)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	buildsrc "kubeup.dev/kubeup/build"
 	"kubeup.dev/kubeup/internal/artifacts/images"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/atomicfile"
 )
 
@@ -37,9 +38,11 @@ func (b *builder) build(ctx context.Context, r recipe, hash, dir string) ([]mani
 	}
 	g := goCmd{bin: b.opts.Go, env: b.goEnv(r), log: log}
 	src := b.layout.Source(r.Name, r.Version)
-	buildDate, err := b.prepare(ctx, g, r, src, logName)
-	if err != nil {
-		return nil, err
+	var buildDate string
+	if r.Kind != kindImages {
+		if buildDate, err = b.prepare(ctx, g, r, src, logName); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
@@ -94,6 +97,13 @@ func (b *builder) outputs(ctx context.Context, g goCmd, r recipe, src, tmp, logN
 		}
 		arts = append(arts, a)
 	}
+	if r.Archive != nil {
+		a, err := b.archive(r, tmp, sums)
+		if err != nil {
+			return nil, err
+		}
+		arts = append(arts, a)
+	}
 	return arts, nil
 }
 
@@ -143,7 +153,7 @@ func ldflags(r recipe, buildDate string) string {
 
 // image writes one image archive under tmp/images.
 func (b *builder) image(r recipe, img image, tmp string, sums hasher) (manifest.Artifact, error) {
-	rel := "images/" + img.Name + ".tar"
+	rel := manifest.ImagePath(img.Name)
 	p := filepath.Join(tmp, filepath.FromSlash(rel))
 	spec := images.Spec{Ref: img.Ref, Binary: filepath.Join(tmp, "bin", filepath.FromSlash(img.Binary)),
 		Path: img.Path, Cmd: img.Cmd, Ports: img.Ports, Arch: r.Arch}
@@ -156,6 +166,27 @@ func (b *builder) image(r recipe, img image, tmp string, sums hasher) (manifest.
 	}
 	return manifest.Artifact{Name: img.Name, Kind: manifest.KindImage, Version: r.Version, Arch: r.Arch,
 		Path: rel, SHA256: s.sha256, Size: s.size, Image: img.Ref, Source: "build"}, nil
+}
+
+// archive writes images recipe r's archive under tmp/images from the
+// binaries of the components that build them.
+func (b *builder) archive(r recipe, tmp string, sums hasher) (manifest.Artifact, error) {
+	in, err := b.imageInputs(r)
+	if err != nil {
+		return manifest.Artifact{}, err
+	}
+	if in.files == nil {
+		return manifest.Artifact{}, fmt.Errorf("the binaries of %v are not built: build them first", r.Archive.Binaries())
+	}
+	p := filepath.Join(tmp, filepath.FromSlash(manifest.ImagePath(r.Archive.Name)))
+	if err := podimages.Write(p, r.Arch, *r.Archive, func(name string) string { return in.files[name] }); err != nil {
+		return manifest.Artifact{}, err
+	}
+	s, err := sums.file(p)
+	if err != nil {
+		return manifest.Artifact{}, err
+	}
+	return r.Archive.Artifact(r.Arch, "build", s.sha256, s.size), nil
 }
 
 // prepare writes r's wrapper module into src (from scratch) and resolves

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -70,8 +71,8 @@ func TestE2EBuild(t *testing.T) {
 			bins = append(bins, a)
 		}
 	}
-	if len(bins) != 13 || len(imgs) != 3 {
-		t.Fatalf("%d binaries and %d images, want 13 and 3", len(bins), len(imgs))
+	if len(bins) != 13 || len(imgs) != 6 {
+		t.Fatalf("%d binaries and %d image archives, want 13 and 6", len(bins), len(imgs))
 	}
 	t.Run("versions", func(t *testing.T) { checkVersions(t, dir, bins) })
 	t.Run("images", func(t *testing.T) { checkImages(t, dir, imgs) })
@@ -159,16 +160,19 @@ func checkVersions(t *testing.T, dir string, bins []manifest.Artifact) {
 	}
 }
 
-// checkImages reads every image archive: tag, platform, entrypoint binary.
+// checkImages reads every image of every archive: tag, platform,
+// entrypoint in the image.
 func checkImages(t *testing.T, dir string, imgs []manifest.Artifact) {
 	for _, a := range imgs {
-		info, err := images.Inspect(filepath.Join(dir, a.Path), a.Image)
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		if info.OS != "linux" || info.Arch != "amd64" || len(info.Entrypoint) != 1 || len(info.Files) != 1 || info.Files[0] != info.Entrypoint[0] {
-			t.Errorf("%s: %+v", a.Image, info)
+		for _, ref := range a.Refs() {
+			info, err := images.Inspect(filepath.Join(dir, a.Path), ref)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if info.OS != "linux" || info.Arch != "amd64" || len(info.Entrypoint) != 1 || !slices.Contains(info.Files, info.Entrypoint[0]) {
+				t.Errorf("%s: %+v", ref, info)
+			}
 		}
 	}
 }
@@ -238,23 +242,49 @@ func checkImport(t *testing.T, dir string, imgs []manifest.Artifact) {
 		return string(out), err
 	}
 	for _, a := range imgs {
-		if out, err := ctr("images", "import", filepath.Join(dir, a.Path)); err != nil || !strings.Contains(out, a.Image) {
-			t.Errorf("import %s: %v: %s", a.Path, err, out)
+		out, err := ctr("images", "import", filepath.Join(dir, a.Path))
+		for _, ref := range a.Refs() {
+			if err != nil || !strings.Contains(out, ref) {
+				t.Errorf("import %s: %v: %s lacks %s", a.Path, err, out, ref)
+			}
 		}
 	}
 	out, err := ctr("images", "ls", "-q")
 	for _, a := range imgs {
-		if err != nil || !strings.Contains(out, a.Image) {
-			t.Errorf("%s not in the image list (%v): %s", a.Image, err, out)
+		for _, ref := range a.Refs() {
+			if err != nil || !strings.Contains(out, ref) {
+				t.Errorf("%s not in the image list (%v): %s", ref, err, out)
+			}
 		}
 	}
-	for _, a := range imgs {
-		if a.Name != Smoke {
-			continue
-		}
-		out, err := ctr("run", "--rm", a.Image, "kubeup-e2e-smoke", "/smoke", "version")
-		if err != nil || !strings.Contains(out, "smoke "+a.Version) {
-			t.Errorf("ctr run %s: %v: %s", a.Image, err, out)
+	set, err := versions.For(e2eVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kube-proxy's and flannel's DaemonSets mount the node's /usr and
+	// /etc/alternatives read-only (see package podimages).
+	nodeUsr := []string{"--mount", "type=bind,src=/usr,dst=/usr,options=rbind:ro"}
+	if _, err := os.Stat("/etc/alternatives"); err == nil {
+		nodeUsr = append(nodeUsr, "--mount", "type=bind,src=/etc/alternatives,dst=/etc/alternatives,options=rbind:ro")
+	}
+	for _, c := range []struct {
+		ref, want string
+		mounts    []string
+		args      []string
+	}{
+		{set.SmokeTestImage(), "smoke " + set.SmokeImage, nil, []string{"/smoke", "version"}},
+		// The multi-call binary, started through the image's link.
+		{set.KubeAPIServerImage(), "Kubernetes " + set.Kubernetes, nil, []string{"kube-apiserver", "--version"}},
+		{set.KubeProxyImage(), "Kubernetes " + set.Kubernetes, nil, []string{"/kube-proxy", "--version"}},
+		{set.EtcdImage(), "etcd Version: " + strings.TrimPrefix(set.Etcd, "v"), nil, []string{"etcd", "--version"}},
+		// kube-proxy and flannel run the node's iptables.
+		{set.KubeProxyImage(), "iptables v", nodeUsr, []string{"iptables", "--version"}},
+		{set.FlannelImage(), "iptables v", nodeUsr, []string{"iptables", "--version"}},
+	} {
+		run := append(append(append([]string{"run", "--rm"}, c.mounts...), c.ref, "kubeup-e2e-run"), c.args...)
+		out, err := ctr(run...)
+		if err != nil || !strings.Contains(out, c.want) {
+			t.Errorf("ctr %s: %v: %s", strings.Join(run, " "), err, out)
 		}
 	}
 }

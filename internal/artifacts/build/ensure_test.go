@@ -5,11 +5,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"kubeup.dev/kubeup/internal/artifacts/images"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/progress"
 )
 
@@ -79,7 +81,7 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 	}
 	checkManifest(t, m, dir)
 	checkKubernetesBuild(t, opts.CacheRoot, dir)
-	if strings.Count(out.String(), "done  ") != 7 {
+	if strings.Count(out.String(), "done  ") != 10 {
 		t.Errorf("progress shows no done line per component:\n%s", out.String())
 	}
 
@@ -92,7 +94,7 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 	if got := builds(t, calls); len(got) != 0 {
 		t.Errorf("warm Ensure built again:\n%s", strings.Join(got, "\n"))
 	}
-	if strings.Count(out.String(), "(cached)") != 7 {
+	if strings.Count(out.String(), "(cached)") != 10 {
 		t.Errorf("warm progress:\n%s", out.String())
 	}
 	if len(m2.Artifacts) != len(m.Artifacts) {
@@ -112,11 +114,11 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 // checkManifest checks the manifest against the files in dir.
 func checkManifest(t *testing.T, m *manifest.Manifest, dir string) {
 	t.Helper()
-	if m.KubernetesVersion != "v1.34.4" || m.Arch != "amd64" || len(m.Artifacts) != 16 {
-		t.Fatalf("manifest %s/%s with %d artifacts, want 13 binaries and 3 images", m.KubernetesVersion, m.Arch, len(m.Artifacts))
+	if m.KubernetesVersion != "v1.34.4" || m.Arch != "amd64" || len(m.Artifacts) != 19 {
+		t.Fatalf("manifest %s/%s with %d artifacts, want 13 binaries and 6 image archives", m.KubernetesVersion, m.Arch, len(m.Artifacts))
 	}
 	onDisk, err := manifest.Read(filepath.Join(dir, "manifest.json"))
-	if err != nil || len(onDisk.Artifacts) != 16 {
+	if err != nil || len(onDisk.Artifacts) != 19 {
 		t.Fatalf("manifest.json: %v", err)
 	}
 	for _, a := range m.Artifacts {
@@ -135,6 +137,74 @@ func checkManifest(t *testing.T, m *manifest.Manifest, dir string) {
 	info, err := images.Inspect(filepath.Join(dir, pause.Path), pause.Image)
 	if err != nil || info.Entrypoint[0] != "/pause" {
 		t.Errorf("pause image: %+v, %v", info, err)
+	}
+	k, ok := m.Find(manifest.KindImage, podimages.KubernetesImages)
+	if !ok || len(k.Images) != 4 || k.Version != "v1.34.4" {
+		t.Fatalf("kubernetes-images = %+v", k)
+	}
+	apiserver, _ := m.Find(manifest.KindBinary, "kube-apiserver")
+	for _, ref := range k.Images {
+		info, err := images.Inspect(filepath.Join(dir, k.Path), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The image's /kubernetes is the built multi-call binary.
+		if len(info.Files) == 0 || info.Files[0] != "/kubernetes" || !strings.HasPrefix(info.Entrypoint[0], "/kube-") {
+			t.Errorf("%s: %+v", ref, info)
+		}
+	}
+	if e, ok := m.Find(manifest.KindImage, podimages.EtcdImage); !ok || e.Image != "registry.k8s.io/etcd:3.6.5-0" || e.Version != "v3.6.5" {
+		t.Errorf("etcd image = %+v", e)
+	}
+	if apiserver.SHA256 == "" {
+		t.Error("no kube-apiserver binary")
+	}
+}
+
+// TestImagesFollowTheirBinaries: an images component is rebuilt when the
+// binaries it is made of change, and only then; Check says so before.
+func TestImagesFollowTheirBinaries(t *testing.T) {
+	opts, calls := fakeEnv(t)
+	// Every go build makes different bytes, as a real rebuild may.
+	salted := strings.Replace(fakeGo, `printf 'built %s\n' "$a"`, `printf 'built %s %s\n' "$a" "$$"`, 1)
+	if salted == fakeGo {
+		t.Fatal("the fake go command changed: update this test")
+	}
+	if err := os.WriteFile(opts.Go, []byte(salted), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Ensure(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	builds(t, calls)
+	kdir := filepath.Join(opts.CacheRoot, "components", "kubernetes", "v1.34.4", "amd64")
+	rec, err := readRecord(kdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Hash = "a recipe of an older kubeup"
+	if err := writeRecord(kdir, rec); err != nil {
+		t.Fatal(err)
+	}
+	_, missing, err := Check(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"kubernetes v1.34.4 (amd64)", "kubernetes-images v1.34.4 (amd64)"}; !slices.Equal(missing, want) {
+		t.Errorf("Check would build %q, want %q", missing, want)
+	}
+	var out bytes.Buffer
+	opts.Progress = progress.New(&out, progress.Options{})
+	if _, _, err := Ensure(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(t, calls); len(got) != 1 {
+		t.Errorf("%d go builds, want the Kubernetes one:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	for _, want := range []string{"done   build kubernetes-images v1.34.4", "skip   build etcd-image v3.6.5 (amd64) (cached)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	buildsrc "kubeup.dev/kubeup/build"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 )
 
 // recipeSchema changes whenever the way a recipe becomes a build changes
@@ -33,8 +34,21 @@ type record struct {
 }
 
 // hash is the recipe hash of r: the recipe, the embedded sources it uses,
-// the Go version and the schema.
+// the Go version and the schema. An images recipe's takes the sha256 of
+// its binaries in place of sources; it is "" (never current) while a
+// component that builds one of them is not current.
 func (b *builder) hash(r recipe) (string, error) {
+	if r.Kind == kindImages {
+		in, err := b.imageInputs(r)
+		if err != nil || in.files == nil {
+			return "", err
+		}
+		key, err := podimages.Key(*r.Archive, r.Arch, in.sums)
+		if err != nil {
+			return "", err
+		}
+		return recipeHash(r, b.goVersion, key)
+	}
 	src, err := sourcesHash(buildsrc.Sources(), sourceDir(r))
 	if err != nil {
 		return "", fmt.Errorf("hash the sources of %s: %w", r.Name, err)
@@ -95,7 +109,7 @@ func sourcesHash(fsys fs.FS, dir string) (string, error) {
 // hash and every file is there with its recorded size.
 func cached(dir, hash string) ([]manifest.Artifact, bool) {
 	rec, err := readRecord(dir)
-	if err != nil || rec.Hash != hash || len(rec.Artifacts) == 0 {
+	if err != nil || hash == "" || rec.Hash != hash || len(rec.Artifacts) == 0 {
 		return nil, false
 	}
 	for _, a := range rec.Artifacts {
@@ -105,6 +119,56 @@ func cached(dir, hash string) ([]manifest.Artifact, bool) {
 		}
 	}
 	return rec.Artifacts, true
+}
+
+// inputs are the binaries an images recipe is made of: binary name ->
+// file in its component's directory, and -> sha256.
+type inputs struct {
+	files, sums map[string]string
+}
+
+// imageInputs finds the binaries of images recipe r in the cached builds
+// of the components that make them. Both maps are nil when one of those
+// components is not built or not current (its binaries are about to
+// change).
+func (b *builder) imageInputs(r recipe) (inputs, error) {
+	rs, err := recipes(b.set, r.Arch)
+	if err != nil {
+		return inputs{}, err
+	}
+	owner := map[string]recipe{}
+	for _, o := range rs {
+		for _, bin := range o.Binaries {
+			for _, name := range append([]string{bin.Name}, bin.Aliases...) {
+				owner[name] = o
+			}
+		}
+	}
+	in := inputs{files: map[string]string{}, sums: map[string]string{}}
+	for _, name := range r.Archive.Binaries() {
+		o, ok := owner[name]
+		if !ok {
+			return inputs{}, fmt.Errorf("image archive %s: no component builds binary %s", r.Name, name)
+		}
+		h, err := b.hash(o)
+		if err != nil {
+			return inputs{}, err
+		}
+		dir := b.layout.Component(o.Name, o.Version, o.Arch)
+		arts, ok := cached(dir, h)
+		if !ok {
+			return inputs{}, nil
+		}
+		for _, a := range arts {
+			if a.Kind == manifest.KindBinary && a.Name == name {
+				in.files[name], in.sums[name] = filepath.Join(dir, filepath.FromSlash(a.Path)), a.SHA256
+			}
+		}
+		if _, ok := in.files[name]; !ok {
+			return inputs{}, fmt.Errorf("image archive %s: the build of %s %s lacks binary %s: rebuild it with --force", r.Name, o.Name, o.Version, name)
+		}
+	}
+	return in, nil
 }
 
 // readRecord reads dir/recipe.json.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -31,6 +32,9 @@ const (
 	// the test packages (and their tests' imports), so go mod tidy keeps
 	// what go test -c needs.
 	kindKubernetesTest = "kubernetes-test"
+	// images: no wrapper module and nothing compiled: an image archive
+	// (podimages) assembled from the binaries other recipes build.
+	kindImages = "images"
 )
 
 // recipe says how one component is built: from which wrapper module, with
@@ -48,6 +52,9 @@ type recipe struct {
 	X        []string          `json:"x,omitempty"`      // -X importpath.name=value
 	Binaries []binary          `json:"binaries"`
 	Images   []image           `json:"images,omitempty"`
+	// Archive is an images recipe's archive; its hash also covers the
+	// sha256 of the binaries it is made of (see builder.hash).
+	Archive *podimages.Archive `json:"archive,omitempty"`
 }
 
 // binary is one go build output.
@@ -78,13 +85,14 @@ func KubernetesCommands() []string {
 // the flannel CNI plugin is also called flannel, apart from flanneld).
 func CNIBinary(p string) string { return "cni/" + p }
 
-// recipes returns every component of set, built for arch.
+// recipes returns every component of set, built for arch; the images
+// recipes come after the recipes of the binaries they are made of.
 func recipes(set versions.Set, arch string) ([]recipe, error) {
 	k, err := kubernetesRecipe(set.Kubernetes, arch)
 	if err != nil {
 		return nil, err
 	}
-	return []recipe{
+	rs := []recipe{
 		localRecipe(Pause, set.Pause, arch, image{Name: Pause, Ref: set.PauseImage(), Binary: Pause, Path: "/pause"}),
 		localRecipe(Smoke, set.SmokeImage, arch, image{Name: Smoke, Ref: set.SmokeTestImage(), Binary: Smoke, Path: "/smoke",
 			Cmd: []string{"serve"}, Ports: []string{"8080/tcp"}}),
@@ -93,7 +101,20 @@ func recipes(set versions.Set, arch string) ([]recipe, error) {
 		flannelCNIRecipe(arch),
 		coreDNSRecipe(set, arch),
 		k,
-	}, nil
+	}
+	return append(rs, imagesRecipes(set, arch)...), nil
+}
+
+// imagesRecipes make the static-pods images (package podimages) from the
+// binaries of the kubernetes, etcd and flannel recipes. They are
+// components of their own, named after their archive, so that a change of
+// image layout rebuilds them in seconds and never recompiles a binary.
+func imagesRecipes(set versions.Set, arch string) []recipe {
+	var rs []recipe
+	for _, a := range podimages.Archives(set) {
+		rs = append(rs, recipe{Name: a.Name, Version: a.Version, Arch: arch, Kind: kindImages, Archive: &a})
+	}
+	return rs
 }
 
 // kubernetesRecipe builds one multi-call binary installed under every

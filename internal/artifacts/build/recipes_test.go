@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -35,6 +36,9 @@ func TestRecipesCoverEveryArtifact(t *testing.T) {
 		}
 		for _, i := range r.Images {
 			imgs = append(imgs, i.Ref)
+		}
+		if r.Archive != nil {
+			imgs = append(imgs, r.Archive.Refs()...)
 		}
 	}
 	slices.Sort(bins)
@@ -71,6 +75,11 @@ func TestRecipeFlags(t *testing.T) {
 	for _, name := range []string{Kubernetes, Etcd, CoreDNS, FlannelCNI, Pause, Smoke} {
 		if byName[name].CGO {
 			t.Errorf("%s is built with cgo", name)
+		}
+	}
+	for _, name := range []string{podimages.KubernetesImages, podimages.EtcdImage, podimages.FlannelImage} {
+		if r := byName[name]; r.Kind != kindImages || r.Archive == nil || len(r.Binaries) != 0 {
+			t.Errorf("%s: kind %s, archive %v, binaries %v; want an images recipe that compiles nothing", name, r.Kind, r.Archive, r.Binaries)
 		}
 	}
 	if _, err := kubernetesRecipe("v1.34", "amd64"); err == nil {

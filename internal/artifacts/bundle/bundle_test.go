@@ -15,6 +15,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -36,12 +37,19 @@ func fakeCache(t *testing.T) (root, dir string, m *manifest.Manifest) {
 		m.Artifacts = append(m.Artifacts, put(t, dir, manifest.KindBinary, name, v, "bin/"+name, script, 0o755))
 	}
 	set, _ := versions.For(testK8s)
-	for i, ref := range set.Images() {
+	for i, ref := range []string{set.PauseImage(), set.CoreDNSImage(), set.SmokeTestImage()} {
 		name := strings.Split(ref[strings.LastIndex(ref, "/")+1:], ":")[0]
 		a := put(t, dir, manifest.KindImage, name, ref[strings.LastIndex(ref, ":")+1:], "images/"+name+".tar",
 			fmt.Sprintf("fake OCI archive %d for %s\n", i, ref), 0o644)
 		a.Image = ref
 		m.Artifacts = append(m.Artifacts, a)
+	}
+	// The static-pods images, in archives as build and fetch make them
+	// (kubernetes-images holds four).
+	for _, pa := range podimages.Archives(set) {
+		a := put(t, dir, manifest.KindImage, pa.Name, pa.Version, manifest.ImagePath(pa.Name),
+			fmt.Sprintf("fake OCI archive for %v\n", pa.Refs()), 0o644)
+		m.Artifacts = append(m.Artifacts, pa.Artifact("amd64", "build", a.SHA256, a.Size))
 	}
 	m.Sort()
 	writeManifest(t, dir, m)
@@ -367,6 +375,31 @@ func TestLintNamesMissingImage(t *testing.T) {
 	}
 	if err := LintBinaries(m, []string{"kubelet", "containerd"}); err == nil || !strings.Contains(err.Error(), "containerd") {
 		t.Errorf("LintBinaries error %v", err)
+	}
+}
+
+// TestLintCountsEveryImageOfAnArchive: the images of an archive that holds
+// several are all present, and all missing without it.
+func TestLintCountsEveryImageOfAnArchive(t *testing.T) {
+	_, _, m := fakeCache(t)
+	if err := Lint(m, images(t)); err != nil {
+		t.Fatalf("Lint of a complete cache: %v", err)
+	}
+	var kept []manifest.Artifact
+	for _, a := range m.Artifacts {
+		if a.Name != podimages.KubernetesImages {
+			kept = append(kept, a)
+		}
+	}
+	m.Artifacts = kept
+	err := Lint(m, images(t))
+	for _, ref := range []string{"kube-apiserver:v1.34.4", "kube-controller-manager:v1.34.4", "kube-scheduler:v1.34.4", "kube-proxy:v1.34.4"} {
+		if err == nil || !strings.Contains(err.Error(), ref) {
+			t.Errorf("Lint error %v lacks %s", err, ref)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "etcd") {
+		t.Errorf("Lint error %v names etcd, which is there", err)
 	}
 }
 

@@ -14,7 +14,9 @@ func Lint(m *manifest.Manifest, images []string) error {
 	have := map[string]bool{}
 	for _, a := range m.Artifacts {
 		if a.Kind == manifest.KindImage {
-			have[a.Image] = true
+			for _, ref := range a.Refs() {
+				have[ref] = true
+			}
 		}
 	}
 	var missing []string

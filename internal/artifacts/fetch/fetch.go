@@ -1,7 +1,8 @@
 // Package fetch downloads the official release binaries of a Kubernetes
 // version and the components that go with it (etcd, flannel, containerd,
 // CNI plugins) into kubeup's artifact cache, verifying every file against
-// its published sha256 (or a pinned one where the project publishes none).
+// its published sha256 (or a pinned one where the project publishes none),
+// and makes the images of the static-pods mode from them (see Images).
 //
 // Downloads run in parallel (bounded), go to a .part file that is resumed
 // with an HTTP Range request after a dropped connection, and are renamed
@@ -82,9 +83,10 @@ func (o Options) withDefaults() Options {
 }
 
 // Fetch downloads and verifies every planned file, extracts the binaries
-// into the cache and merges them into its manifest.json, which it returns.
-// Files that verified are cached even when others fail; the error joins
-// every failure, each naming its file.
+// into the cache, makes the image archives of Images from them and merges
+// all into the cache's manifest.json, which it returns. Files that
+// verified are cached even when others fail; the error joins every
+// failure, each naming its file.
 func Fetch(ctx context.Context, o Options) (*manifest.Manifest, error) {
 	o = o.withDefaults()
 	if o.CacheRoot == "" {
@@ -108,6 +110,8 @@ func Fetch(ctx context.Context, o Options) (*manifest.Manifest, error) {
 	if len(arts) == 0 {
 		return nil, errors.Join(errs...)
 	}
+	imgs, ierrs := f.images(files, arts)
+	arts, errs = append(arts, imgs...), append(errs, ierrs...)
 	m, err := f.writeManifest(arts)
 	return m, errors.Join(append(errs, err)...)
 }

@@ -61,16 +61,23 @@ func TestFetchEverySource(t *testing.T) {
 	want := []string{"cni/bridge", "cni/flannel", "cni/host-local", "cni/loopback", "cni/portmap",
 		"containerd", "containerd-shim-runc-v2", "ctr", "etcd", "etcdctl", "flanneld",
 		"kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl", "kubelet"}
-	var got []string
+	var got, imgs []string
 	dir := cache.Layout{Root: o.CacheRoot}.Artifacts(testK8s, "amd64")
 	for _, a := range m.Artifacts {
+		if a.Kind == manifest.KindImage {
+			imgs = append(imgs, a.Name) // see TestFetchMakesImages
+			continue
+		}
 		got = append(got, a.Name)
 		checkArtifact(t, dir, a)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("manifest names\n%v\nwant\n%v", got, want)
 	}
-	if onDisk, err := manifest.Read(filepath.Join(dir, "manifest.json")); err != nil || len(onDisk.Artifacts) != len(want) {
+	if wantImgs := []string{"etcd-image", "flannel-image", "kubernetes-images"}; !slices.Equal(imgs, wantImgs) {
+		t.Errorf("image archives %v, want %v", imgs, wantImgs)
+	}
+	if onDisk, err := manifest.Read(filepath.Join(dir, "manifest.json")); err != nil || len(onDisk.Artifacts) != len(want)+len(imgs) {
 		t.Errorf("manifest.json: %v, %+v", err, onDisk)
 	}
 	noParts(t, o.CacheRoot)

@@ -32,10 +32,26 @@ type Artifact struct {
 	SHA256  string `json:"sha256"`          // hex
 	Size    int64  `json:"size"`            // bytes
 	Image   string `json:"image,omitempty"` // image reference for kind image
+	// Images are the references of an archive that holds several images
+	// (Image is then empty); see Refs.
+	Images []string `json:"images,omitempty"`
 	// Source is how the artifact was made: build (compiled from source) or
 	// release (an official download, checksum verified). Empty: unknown.
 	Source string `json:"source,omitempty"`
 }
+
+// Refs returns the references of the images an image archive holds: its
+// Image, or its Images.
+func (a Artifact) Refs() []string {
+	if a.Image != "" {
+		return append([]string{a.Image}, a.Images...)
+	}
+	return a.Images
+}
+
+// ImagePath is the path of image archive name in a cache directory or
+// bundle.
+func ImagePath(name string) string { return "images/" + name + ".tar" }
 
 // Manifest lists artifacts for one Kubernetes version and architecture.
 type Manifest struct {

@@ -53,6 +53,13 @@ func Check(ctx context.Context, c *spec.Cluster, o Options) (*manifest.Manifest,
 					Path: "bin/" + b, SHA256: "not downloaded: " + b, Source: "release"})
 			}
 		}
+		archives, err := fetch.Images(v, files)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		for _, a := range archives {
+			want = append(want, a.Artifact(set.Architecture, "release", "not made: "+a.Name, 0))
+		}
 		m, complete, err := cached(dir, v, set.Architecture, want, "release")
 		if err != nil || complete {
 			return m, dir, nil, err

@@ -81,4 +81,8 @@ func TestCheckReleaseNeedsFlannelsChecksum(t *testing.T) {
 	if _, ok := m.Find(manifest.KindBinary, "flanneld"); !ok {
 		t.Error("flanneld is not planned")
 	}
+	// Fetch makes the static-pods images from the downloads.
+	if k, ok := m.Find(manifest.KindImage, "kubernetes-images"); !ok || k.Source != "release" || len(k.Refs()) != 4 {
+		t.Errorf("kubernetes-images placeholder = %+v", k)
+	}
 }

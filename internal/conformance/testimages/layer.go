@@ -1,18 +1,16 @@
 package testimages
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"embed"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
+
+	"kubeup.dev/kubeup/internal/artifacts/images"
 )
 
 //go:embed files
@@ -26,65 +24,56 @@ type Sources struct {
 	Base       string // the Debian base's build directory (EnsureBase)
 }
 
-// entry is one tar entry of a layer.
-type entry struct {
-	path string // absolute
-	src  string // a file on disk, or
-	data []byte // the content, for a regular file
-	link string // a symbolic link's target
-	dir  bool
-	mode int64
-}
-
-// resolve turns a File into an entry, finding its source.
-func (s Sources) resolve(f File) (entry, error) {
-	e := entry{path: f.Path, link: f.Link, mode: f.Mode}
+// resolve turns a File into a layer entry, finding its source.
+func (s Sources) resolve(f File) (images.Entry, error) {
+	e := images.Entry{Path: f.Path, Link: f.Link, Mode: f.Mode}
 	if f.From == "" {
-		e.dir = f.Link == ""
-		return e.withMode(), nil
+		e.Dir = f.Link == ""
+		return withMode(e), nil
 	}
 	kind, name, _ := strings.Cut(f.From, ":")
 	var err error
 	switch kind {
 	case FromTestBinary:
-		e.src = filepath.Join(s.TestBin, name)
+		e.Source = filepath.Join(s.TestBin, name)
 	case FromClusterBinary:
-		e.src = filepath.Join(s.ClusterBin, name)
+		e.Source = filepath.Join(s.ClusterBin, name)
 	case FromKubernetes:
-		e.src = filepath.Join(s.Kubernetes, filepath.FromSlash(name))
+		e.Source = filepath.Join(s.Kubernetes, filepath.FromSlash(name))
 	case FromEmbedded:
-		e.data, err = embedded.ReadFile("files/" + name)
+		e.Data, err = embedded.ReadFile("files/" + name)
 	default:
 		return e, fmt.Errorf("%s: unknown source kind %q", f.Path, kind)
 	}
-	if err == nil && e.src != "" {
-		_, err = os.Stat(e.src)
+	if err == nil && e.Source != "" {
+		_, err = os.Stat(e.Source)
 	}
 	if err != nil {
 		return e, fmt.Errorf("the source of %s: %w", f.Path, err)
 	}
-	return e.withMode(), nil
+	return withMode(e), nil
 }
 
 // withMode fills in the default mode: 0755 for directories, binaries and
-// scripts, 0644 for data files.
-func (e entry) withMode() entry {
-	if e.mode != 0 {
+// scripts, 0644 for data files (a file on disk without an executable bit
+// too, unlike images.Entry's default).
+func withMode(e images.Entry) images.Entry {
+	if e.Mode != 0 {
 		return e
 	}
-	e.mode = 0o644
-	if e.dir || e.link != "" || isExecutable(e) {
-		e.mode = 0o755
+	e.Mode = 0o644
+	if e.Dir || e.Link != "" || isExecutable(e) {
+		e.Mode = 0o755
 	}
 	return e
 }
 
 // isExecutable: a built binary, or a file that starts with #!.
-func isExecutable(e entry) bool {
-	if e.data != nil {
-		return bytes.HasPrefix(e.data, []byte("#!"))
+func isExecutable(e images.Entry) bool {
+	if e.Data != nil {
+		return bytes.HasPrefix(e.Data, []byte("#!"))
 	}
-	fi, err := os.Stat(e.src)
+	fi, err := os.Stat(e.Source)
 	return err == nil && fi.Mode()&0o111 != 0
 }
 
@@ -92,22 +81,22 @@ func isExecutable(e entry) bool {
 // base, a link in /bin for each applet (as the upstream image has them:
 // /bin/sysctl, not /sbin/sysctl), the directories and the account files
 // of the upstream busybox image.
-func (s Sources) busyboxEntries() ([]entry, error) {
+func (s Sources) busyboxEntries() ([]images.Entry, error) {
 	applets, err := os.ReadFile(filepath.Join(s.Base, baseApplets))
 	if err != nil {
 		return nil, fmt.Errorf("busybox applets: %w", err)
 	}
 	passwd, _ := embedded.ReadFile("files/busybox-passwd")
 	group, _ := embedded.ReadFile("files/busybox-group")
-	es := []entry{
-		{path: "/bin/busybox", src: filepath.Join(s.Base, baseBusybox), mode: 0o755},
-		{path: "/etc/passwd", data: passwd, mode: 0o644},
-		{path: "/etc/group", data: group, mode: 0o644},
-		{path: "/tmp", dir: true, mode: 0o1777},
-		{path: "/root", dir: true, mode: 0o700},
+	es := []images.Entry{
+		{Path: "/bin/busybox", Source: filepath.Join(s.Base, baseBusybox), Mode: 0o755},
+		{Path: "/etc/passwd", Data: passwd, Mode: 0o644},
+		{Path: "/etc/group", Data: group, Mode: 0o644},
+		{Path: "/tmp", Dir: true, Mode: 0o1777},
+		{Path: "/root", Dir: true, Mode: 0o700},
 	}
 	for _, d := range []string{"/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/etc", "/home", "/var", "/var/www", "/var/spool", "/var/spool/mail"} {
-		es = append(es, entry{path: d, dir: true, mode: 0o755})
+		es = append(es, images.Entry{Path: d, Dir: true, Mode: 0o755})
 	}
 	sc := bufio.NewScanner(bytes.NewReader(applets))
 	for sc.Scan() {
@@ -115,59 +104,7 @@ func (s Sources) busyboxEntries() ([]entry, error) {
 		if name == "." || name == "/" || name == "busybox" {
 			continue
 		}
-		es = append(es, entry{path: "/bin/" + name, link: "busybox", mode: 0o777})
+		es = append(es, images.Entry{Path: "/bin/" + name, Link: "busybox", Mode: 0o777})
 	}
 	return es, sc.Err()
-}
-
-// epoch stamps every entry, for reproducible layers.
-var epoch = time.Unix(0, 0).UTC()
-
-// writeLayer writes es as a tar to w, sorted by path so that parents come
-// before their children.
-func writeLayer(w io.Writer, es []entry) error {
-	sorted := append([]entry(nil), es...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].path < sorted[j].path })
-	tw := tar.NewWriter(w)
-	for _, e := range sorted {
-		if err := writeEntry(tw, e); err != nil {
-			return fmt.Errorf("layer entry %s: %w", e.path, err)
-		}
-	}
-	return tw.Close()
-}
-
-// writeEntry writes one entry.
-func writeEntry(tw *tar.Writer, e entry) error {
-	h := &tar.Header{Name: strings.TrimPrefix(path.Clean(e.path), "/"), Mode: e.mode, ModTime: epoch, Format: tar.FormatPAX}
-	switch {
-	case e.dir:
-		h.Typeflag, h.Name = tar.TypeDir, h.Name+"/"
-		return tw.WriteHeader(h)
-	case e.link != "":
-		h.Typeflag, h.Linkname = tar.TypeSymlink, e.link
-		return tw.WriteHeader(h)
-	case e.data != nil:
-		h.Typeflag, h.Size = tar.TypeReg, int64(len(e.data))
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		_, err := tw.Write(e.data)
-		return err
-	}
-	f, err := os.Open(e.src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	h.Typeflag, h.Size = tar.TypeReg, fi.Size()
-	if err := tw.WriteHeader(h); err != nil {
-		return err
-	}
-	_, err = io.Copy(tw, f)
-	return err
 }

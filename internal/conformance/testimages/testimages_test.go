@@ -99,14 +99,23 @@ func fakeSources(t *testing.T) Sources {
 	}
 	write(filepath.Join(s.Base, baseBusybox), "busybox", 0o755)
 	write(filepath.Join(s.Base, baseApplets), "bin/sh\nusr/bin/env\nsbin/sysctl\nbin/busybox\n", 0o644)
+	l, err := images.Layer([]images.Entry{{Path: "/usr/bin/curl", Data: []byte("curl"), Mode: 0o755}, {Path: "/usr", Dir: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
 	f, err := os.Create(filepath.Join(s.Base, baseLayer))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeLayer(f, []entry{{path: "/usr/bin/curl", data: []byte("curl"), mode: 0o755}, {path: "/usr", dir: true, mode: 0o755}}); err != nil {
+	defer f.Close()
+	if _, err := io.Copy(f, rc); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
 	return s
 }
 
@@ -165,9 +174,16 @@ func TestLayerEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeLayer(pw, es)) }()
-	tr := tar.NewReader(pr)
+	l, err := images.Layer(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
 	modes := map[string]int64{}
 	links := map[string]string{}
 	for {
@@ -190,8 +206,8 @@ func TestLayerEntries(t *testing.T) {
 		t.Errorf("resolve of an unknown kind = %v", err)
 	}
 	e, err := src.resolve(File{Path: "/usr/local/bin/httpd-foreground", From: from(FromEmbedded, "httpd-foreground")})
-	if err != nil || e.mode != 0o755 {
-		t.Errorf("httpd-foreground: %v, mode %o, want an executable script", err, e.mode)
+	if err != nil || e.Mode != 0o755 {
+		t.Errorf("httpd-foreground: %v, mode %o, want an executable script", err, e.Mode)
 	}
 }
 

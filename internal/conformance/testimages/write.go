@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,9 +16,6 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/images"
 )
-
-// defaultPath is the PATH of images that do not set their own.
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Archive is one docker-archive holding every image made for a plan.
 type Archive struct {
@@ -68,7 +64,7 @@ func buildAll(made []Wanted, src Sources, arch string) (map[string]v1.Image, err
 	if err != nil {
 		return nil, err
 	}
-	busybox, err := layerOf(bb)
+	busybox, err := images.Layer(bb)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +87,7 @@ func buildImage(r Recipe, base v1.Layer, src Sources, arch string) (v1.Image, er
 		layers = append(layers, base)
 	}
 	if len(r.Files) > 0 {
-		es := make([]entry, 0, len(r.Files))
+		es := make([]images.Entry, 0, len(r.Files))
 		for _, f := range r.Files {
 			e, err := src.resolve(f)
 			if err != nil {
@@ -99,7 +95,7 @@ func buildImage(r Recipe, base v1.Layer, src Sources, arch string) (v1.Image, er
 			}
 			es = append(es, e)
 		}
-		l, err := layerOf(es)
+		l, err := images.Layer(es)
 		if err != nil {
 			return nil, err
 		}
@@ -111,19 +107,10 @@ func buildImage(r Recipe, base v1.Layer, src Sources, arch string) (v1.Image, er
 	}
 	env := r.Env
 	if env == nil {
-		env = []string{defaultPath}
+		env = []string{images.UnixPath}
 	}
 	return images.Configure(img, images.Spec{Ref: r.Repository, Entrypoint: r.Entrypoint, Cmd: r.Cmd, Env: env,
 		User: r.User, WorkDir: r.WorkDir, Ports: r.Ports, Arch: arch})
-}
-
-// layerOf is a layer streamed from es.
-func layerOf(es []entry) (v1.Layer, error) {
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(writeLayer(pw, es)) }()
-		return pr, nil
-	})
 }
 
 // planHash identifies the archive of made: the recipes, the references
@@ -138,8 +125,8 @@ func planHash(made []Wanted, src Sources) (string, error) {
 	paths := []string{filepath.Join(src.Base, baseLayer), filepath.Join(src.Base, baseBusybox)}
 	for _, w := range made {
 		for _, f := range w.Recipe.Files {
-			if e, err := src.resolve(f); err == nil && e.src != "" {
-				paths = append(paths, e.src)
+			if e, err := src.resolve(f); err == nil && e.Source != "" {
+				paths = append(paths, e.Source)
 			}
 		}
 	}
