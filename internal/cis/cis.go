@@ -15,7 +15,6 @@ package cis
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
@@ -107,7 +106,7 @@ func Items() []Item {
 		{ID: "1.1.16", What: "scheduler.conf root:root", check: onControlPlane(rootOwned(layout.SchedulerConf))},
 		{ID: "1.1.17", What: "controller-manager.conf 0600", check: onControlPlane(mode0600(layout.ControllerManagerConf))},
 		{ID: "1.1.18", What: "controller-manager.conf root:root", check: onControlPlane(rootOwned(layout.ControllerManagerConf))},
-		{ID: "1.1.19", What: "PKI directory and files root:root (etcd reads its own through systemd credentials, or as root in its pod)", check: pkiRootOwned},
+		{ID: "1.1.19", What: "PKI directory and files root:root (etcd reads copies only it can read)", check: pkiRootOwned},
 		{ID: "1.1.20", What: "PKI certificates 0600", check: pkiModes(".crt")},
 		{ID: "1.1.21", What: "PKI keys 0600", check: pkiModes(".key")},
 
@@ -547,50 +546,55 @@ func etcdTLSFlags() []string {
 }
 
 // pkiRootOwned: etcd, the one component that does not run as root, must
-// not need its certificates chowned: it reads each through LoadCredential=.
-// In a static pod etcd runs as root and reads them in place.
+// not need its certificates chowned: it reads each through a credential,
+// a copy only it reads (systemd's LoadCredential= for the unit, apply's
+// copies in layout.EtcdCredentialsDir for the static pod) of a file in
+// /etc/kubernetes/pki.
 func pkiRootOwned(h *Host) []string {
 	if !h.Spec.HasRole(spec.RoleEtcd) || h.c.Spec.Etcd.External != nil {
 		return nil
 	}
-	if h.staticPod("etcd") {
-		return etcdFilesInPlace(h)
-	}
-	u, ok := h.unit("etcd")
-	if !ok {
-		return []string{"no etcd unit"}
+	dir, creds, err := h.etcdCredentials()
+	if err != nil {
+		return []string{err.Error()}
 	}
 	f, _ := h.flags("etcd")
-	creds := map[string]string{}
-	for _, c := range u["LoadCredential"] {
-		name, path, _ := strings.Cut(c, ":")
-		creds[name] = path
-	}
 	var out []string
 	for _, flag := range etcdTLSFlags() {
-		dir, name, _ := strings.Cut(strings.TrimPrefix(f[flag], "/run/credentials/"), "/")
-		path, ok := creds[name]
-		if dir != "etcd.service" || !ok || !strings.HasPrefix(path, layout.PKIDir+"/") {
-			out = append(out, fmt.Sprintf("--%s=%s is not a credential loaded from %s", flag, f[flag], layout.PKIDir))
+		name, in := strings.CutPrefix(f[flag], dir+"/")
+		p, ok := creds[name]
+		if !in || !ok || !strings.HasPrefix(p, layout.PKIDir+"/") {
+			out = append(out, fmt.Sprintf("--%s=%s is not a credential copied from %s", flag, f[flag], layout.PKIDir))
 		}
 	}
 	return out
 }
 
-// etcdFilesInPlace: etcd's pod reads its certificates and keys where
-// kubeup writes them, root-only in the etcd PKI directory.
-func etcdFilesInPlace(h *Host) []string {
-	f, err := h.flags("etcd")
-	if err != nil {
-		return []string{err.Error()}
-	}
-	var out []string
-	for _, flag := range etcdTLSFlags() {
-		if _, planned := h.files[f[flag]]; !planned || path.Dir(f[flag]) != layout.EtcdPKIDir {
-			out = append(out, fmt.Sprintf("--%s=%s is not a file kubeup writes in %s", flag, f[flag], layout.EtcdPKIDir))
+// etcdCredentials returns the directory etcd reads its credentials from
+// and, for each credential, the file it copies: the unit's
+// LoadCredential= lines, or the static pod's credentials annotation.
+func (h *Host) etcdCredentials() (dir string, creds map[string]string, err error) {
+	creds = map[string]string{}
+	if h.staticPod("etcd") {
+		pod, err := h.pod("etcd")
+		if err != nil {
+			return "", nil, err
 		}
+		for _, pair := range strings.Split(pod.Annotations[render.CredentialsAnnotation], ",") {
+			name, p, _ := strings.Cut(pair, "=")
+			creds[name] = p
+		}
+		return layout.EtcdCredentialsDir, creds, nil
 	}
-	return out
+	u, ok := h.unit("etcd")
+	if !ok {
+		return "", nil, fmt.Errorf("no etcd unit")
+	}
+	for _, c := range u["LoadCredential"] {
+		name, p, _ := strings.Cut(c, ":")
+		creds[name] = p
+	}
+	return "/run/credentials/etcd.service", creds, nil
 }
 
 func etcdFlags(names ...string) func(*Host) []string {
@@ -623,19 +627,18 @@ func etcdOwnCA(h *Host) []string {
 	if !ok || string(etcdCA.Content) == string(clusterCA.Content) {
 		return []string{"etcd has no CA of its own"}
 	}
-	if h.staticPod("etcd") {
-		if f, _ := h.flags("etcd"); f["trusted-ca-file"] == layout.EtcdCACert && f["peer-trusted-ca-file"] == layout.EtcdCACert {
-			return nil
-		}
-		return []string{"etcd does not trust " + layout.EtcdCACert}
+	dir, creds, err := h.etcdCredentials()
+	if err != nil {
+		return []string{err.Error()}
 	}
-	u, _ := h.unit("etcd")
-	for _, c := range u["LoadCredential"] {
-		if strings.HasSuffix(c, ":"+layout.EtcdCACert) {
-			return nil
+	f, _ := h.flags("etcd")
+	for _, flag := range []string{"trusted-ca-file", "peer-trusted-ca-file"} {
+		name, _ := strings.CutPrefix(f[flag], dir+"/")
+		if creds[name] != layout.EtcdCACert {
+			return []string{"etcd does not trust " + layout.EtcdCACert}
 		}
 	}
-	return []string{"etcd does not trust " + layout.EtcdCACert}
+	return nil
 }
 
 // kubelet checks the host's KubeletConfiguration with ok; gates are

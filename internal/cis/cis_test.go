@@ -198,17 +198,20 @@ func checkFileModes(t *testing.T, c *spec.Cluster, want map[string]string) {
 	}
 }
 
-// TestStaticPodEtcdReadsFilesInPlace: in static-pods mode etcd's TLS flags
-// name its files in the etcd PKI directory, and a flag naming another file
-// fails 1.1.19.
-func TestStaticPodEtcdReadsFilesInPlace(t *testing.T) {
+// TestStaticPodEtcdReadsCopies: in static-pods mode etcd's TLS flags
+// name copies in layout.EtcdCredentialsDir of its files in the etcd PKI
+// directory, and a flag naming another file fails 1.1.19.
+func TestStaticPodEtcdReadsCopies(t *testing.T) {
 	c := loadCluster(t, defaultSpec, inMode(spec.ModeStaticPods, nil))
 	hosts := planFor(t, c)
+	if fails := byItem(Check(c, hosts)); len(fails["1.1.19"]) != 0 || len(fails["2.7"]) != 0 {
+		t.Fatalf("static-pods etcd fails: %v %v", fails["1.1.19"], fails["2.7"])
+	}
 	for _, hf := range hosts {
 		for i, f := range hf.Files {
 			if f.Path == "/var/lib/kubeup/manifests/etcd.yaml" {
 				hf.Files[i].Content = []byte(strings.Replace(string(f.Content),
-					"--key-file=/etc/kubernetes/pki/etcd/server.key", "--key-file=/etc/etcd/server.key", 1))
+					"--key-file=/var/lib/kubeup/etcd-credentials/server.key", "--key-file=/etc/etcd/server.key", 1))
 			}
 		}
 	}

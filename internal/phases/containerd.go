@@ -23,10 +23,7 @@ func configureContainerd(ctx context.Context, r *Run, s *phase.Step) error {
 	if err != nil && !s.DryRun() {
 		return err
 	}
-	for _, a := range r.Artifacts.Artifacts {
-		if a.Kind != manifest.KindImage {
-			continue
-		}
+	for _, a := range r.imagesFor(r.specHost(s.HostName())) {
 		if allPresent(present, a.Refs()) && !r.anyChanged(s.HostName(), imagePath(a.Name)) {
 			continue
 		}

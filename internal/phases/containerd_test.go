@@ -78,19 +78,22 @@ func TestContainerd(t *testing.T) {
 }
 
 // TestContainerdImportsArchivesOfSeveralImages: an archive is imported
-// once when any of its images is missing, and not at all when none is.
+// once when any of its images is missing, and not at all when none is or
+// when the host runs none of its images as a pod (systemd mode).
 func TestContainerdImportsArchivesOfSeveralImages(t *testing.T) {
 	for _, tc := range []struct {
-		name, listed string
-		changes, ran []string
+		name, listed, mode string
+		changes, ran       []string
 	}{
-		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.34.4\n",
+		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.34.4\n", mode: spec.ModeStaticPods,
 			changes: []string{"import images registry.k8s.io/kube-apiserver:v1.34.4, registry.k8s.io/kube-proxy:v1.34.4"},
 			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/kubernetes-images.tar"}},
-		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.34.4\nregistry.k8s.io/kube-proxy:v1.34.4\n"},
+		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.34.4\nregistry.k8s.io/kube-proxy:v1.34.4\n", mode: spec.ModeStaticPods},
+		{name: "systemd mode", mode: spec.ModeSystemd},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, fakes := testRun(t)
+			r.Cluster.Spec.ControlPlane.Mode = tc.mode
 			onlyNode2(r)
 			r.Artifacts.Artifacts = append(r.Artifacts.Artifacts, manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage,
 				Images: []string{"registry.k8s.io/kube-apiserver:v1.34.4", "registry.k8s.io/kube-proxy:v1.34.4"}})

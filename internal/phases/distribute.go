@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
@@ -52,12 +53,41 @@ func (r *Run) wantedArtifacts(h spec.Host) ([]wanted, error) {
 		}
 		out = append(out, wanted{Artifact: a, Dest: installPath(n), Mode: 0o755})
 	}
-	for _, a := range r.Artifacts.Artifacts {
-		if a.Kind == manifest.KindImage {
-			out = append(out, wanted{Artifact: a, Dest: imagePath(a.Name), Mode: 0o644})
-		}
+	for _, a := range r.imagesFor(h) {
+		out = append(out, wanted{Artifact: a, Dest: imagePath(a.Name), Mode: 0o644})
 	}
 	return out, nil
+}
+
+// imagesFor lists the image archives host h needs: every archive but
+// those holding only images of components that run as pods elsewhere (or
+// as units): a systemd host gets no control-plane image, a worker none of
+// etcd or the control plane.
+func (r *Run) imagesFor(h spec.Host) []manifest.Artifact {
+	if r.Artifacts == nil {
+		return nil
+	}
+	podImage := map[string]bool{} // image -> runs on h
+	for _, k := range r.Components {
+		if ref := r.podImageOf(k); ref != "" {
+			podImage[ref] = podImage[ref] || k.RunsOn(r.Cluster, h) && k.RunsAs(r.Cluster) != catalog.Unit
+		}
+	}
+	var out []manifest.Artifact
+	for _, a := range r.Artifacts.Artifacts {
+		if a.Kind != manifest.KindImage {
+			continue
+		}
+		if slices.ContainsFunc(a.Refs(), func(ref string) bool { return podImage[ref] || !hasKey(podImage, ref) }) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func hasKey(m map[string]bool, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // installedList records "sha256 size mtime path" for every artifact

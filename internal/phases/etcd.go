@@ -16,6 +16,9 @@ func startEtcd(ctx context.Context, r *Run, s *phase.Step) error {
 		if err := prepareEtcdDataDir(ctx, s); err != nil {
 			return err
 		}
+		if err := syncEtcdCredentials(ctx, s); err != nil {
+			return err
+		}
 	}
 	lo, err := r.leftovers(ctx, s, []string{"etcd"})
 	if err != nil {

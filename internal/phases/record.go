@@ -166,10 +166,8 @@ func plannedRecord(r *Run, h spec.Host, exists func(string) bool) *InstallRecord
 			rec.Add(recUnit, u)
 		}
 	}
-	if r.Artifacts != nil {
-		for _, a := range r.Artifacts.Artifacts {
-			rec.Add(recImage, a.Refs()...)
-		}
+	for _, a := range r.imagesFor(h) {
+		rec.Add(recImage, a.Refs()...)
 	}
 	for _, d := range dataDirs(r.Cluster, h) {
 		if d == layout.KubeupDir || !exists(d) {

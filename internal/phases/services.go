@@ -58,11 +58,20 @@ func (r *Run) podImage(name string) string {
 	if i < 0 || r.Components[i].RunsAs(r.Cluster) == catalog.Unit {
 		return ""
 	}
+	return r.podImageOf(r.Components[i])
+}
+
+// podImageOf is the image component k runs from in static-pods mode, ""
+// for one that always runs on the host.
+func (r *Run) podImageOf(k catalog.Component) string {
+	if k.Pod == catalog.Unit {
+		return ""
+	}
 	v, err := versions.For(r.Cluster.Spec.KubernetesVersion)
 	if err != nil {
 		return ""
 	}
-	return v.ComponentImage(name)
+	return v.ComponentImage(k.Name)
 }
 
 // imageDep is how an image appears among a component's dependencies.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
+	"strings"
 
 	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
@@ -83,4 +86,30 @@ func etcdDataDirCmd() string {
 func prepareEtcdDataDir(ctx context.Context, s *phase.Step) error {
 	probe := fmt.Sprintf(`[ "$(stat -c '%%U:%%G %%a' %s 2>/dev/null)" = "%s:%s 700" ]`, layout.EtcdDataDir, render.EtcdUser, render.EtcdUser)
 	return ensureByProbe(ctx, s, probe, fmt.Sprintf("make %s %s:%s 0700", layout.EtcdDataDir, render.EtcdUser, render.EtcdUser), etcdDataDirCmd())
+}
+
+// etcdCredentialsCmd copies etcd's certificates and keys into
+// layout.EtcdCredentialsDir, readable by the etcd user alone (0400 in a
+// 0500 directory), as systemd's LoadCredential= does for the unit: the
+// files in /etc/kubernetes/pki stay root's.
+func etcdCredentialsCmd() (probe, cmd string) {
+	u, dir := host.Quote(render.EtcdUser), layout.EtcdCredentialsDir
+	creds := render.EtcdCredentials()
+	var same, copies []string
+	for _, name := range slices.Sorted(maps.Keys(creds)) {
+		src, dst := host.Quote(creds[name]), host.Quote(dir+"/"+name)
+		same = append(same, fmt.Sprintf("cmp -s %s %s", src, dst))
+		copies = append(copies, fmt.Sprintf("{ cmp -s %[1]s %[2]s || install -o %[3]s -g %[3]s -m 0400 %[1]s %[2]s; }", src, dst, u))
+	}
+	owned := fmt.Sprintf(`[ "$(stat -c '%%U %%a' %[1]s %[1]s/* 2>/dev/null | sort -u | tr '\n' ' ')" = "%[2]s 400 %[2]s 500 " ]`, dir, render.EtcdUser)
+	probe = strings.Join(same, " && ") + " && " + owned
+	cmd = fmt.Sprintf("install -d -o %[1]s -g %[1]s -m 0500 %[2]s && chown %[1]s:%[1]s %[2]s && chmod 0500 %[2]s && ", u, dir) +
+		strings.Join(copies, " && ") + fmt.Sprintf(" && chown %[1]s:%[1]s %[2]s/* && chmod 0400 %[2]s/*", u, dir)
+	return probe, cmd
+}
+
+// syncEtcdCredentials brings the etcd user's copies up to date.
+func syncEtcdCredentials(ctx context.Context, s *phase.Step) error {
+	probe, cmd := etcdCredentialsCmd()
+	return ensureByProbe(ctx, s, probe, "copy etcd's certificates and keys to "+layout.EtcdCredentialsDir+" (readable by "+render.EtcdUser+" only)", cmd)
 }

@@ -103,14 +103,40 @@ func etcdFlags(in *input) map[string]string {
 	return f
 }
 
-// file is where etcd reads the credential: systemd's copy, or the file
-// itself in a static pod.
+// file is where etcd reads the credential: systemd's copy, or in a static
+// pod apply's (layout.EtcdCredentialsDir, see EtcdCredentials).
 func (c etcdCredential) file(in *input) string {
 	if in.runsAs("etcd") == catalog.StaticPod {
-		return c.path
+		return layout.EtcdCredentialsDir + "/" + c.name
 	}
 	return etcdCredentialsDir + "/" + c.name
 }
+
+// EtcdCredentials maps the name of each file etcd reads in static-pods
+// mode (in layout.EtcdCredentialsDir) to the root-only file it copies:
+// apply keeps the copies readable by the etcd user alone, as systemd's
+// LoadCredential= does for the unit.
+func EtcdCredentials() map[string]string {
+	out := map[string]string{}
+	for _, c := range etcdCredentials() {
+		out[c.name] = c.path
+	}
+	return out
+}
+
+// etcdCredentialSources is the static pod's annotation naming the
+// sources of its credentials (as the unit's LoadCredential= lines do).
+func etcdCredentialSources() map[string]string {
+	var pairs []string
+	for _, c := range etcdCredentials() {
+		pairs = append(pairs, c.name+"="+c.path)
+	}
+	return map[string]string{CredentialsAnnotation: strings.Join(pairs, ",")}
+}
+
+// CredentialsAnnotation names, on a static pod, the host files its
+// credentials are copied from ("name=path,...").
+const CredentialsAnnotation = "kubeup.dev/credentials"
 
 // initialCluster is name=https://address:2380 for every etcd host.
 func initialCluster(in *input) string {

@@ -50,6 +50,7 @@ func knownHostPaths() []hostPath {
 		{"k8s-certs", layout.PKIDir, orCreate, false},
 		{"etcd-certs", layout.EtcdPKIDir, orCreate, false},
 		{"etcd-data", layout.EtcdDataDir, orCreate, true},
+		{"etcd-credentials", layout.EtcdCredentialsDir, corev1.HostPathDirectory, false},
 		{"audit-log", path.Dir(layout.AuditLog), orCreate, true},
 		{"ca-certs", caCertsDir, orCreate, false},
 		{"flannel-cfg", layout.FlannelDir, orCreate, false},

@@ -47,6 +47,11 @@ type staticPodSpec struct {
 	live, ready, start string
 	// paths are host paths the program reads that no flag names.
 	paths []string
+	// user is the host's system user it runs as (its ids are the
+	// supervisor's to fill in); empty for root.
+	user string
+	// annotations are the pod's.
+	annotations func() map[string]string
 }
 
 // staticPodSpecs are kubeadm's requests and probes. etcd's startup probe
@@ -56,7 +61,7 @@ type staticPodSpec struct {
 func staticPodSpecs() map[string]staticPodSpec {
 	return map[string]staticPodSpec{
 		"etcd": {cpu: "100m", memory: "100Mi", at: func(f map[string]string) string { return f["listen-metrics-urls"] },
-			live: "/livez", ready: "/readyz", start: "/livez"},
+			live: "/livez", ready: "/readyz", start: "/livez", user: EtcdUser, annotations: etcdCredentialSources},
 		"kube-apiserver": {cpu: "250m", at: func(f map[string]string) string {
 			return httpsURL(f["advertise-address"], f["secure-port"])
 		}, live: "/livez", ready: "/readyz", start: "/livez", paths: []string{caCertsDir}},
@@ -101,7 +106,7 @@ func staticPodObject(in *input, name string, args []string) (*corev1.Pod, error)
 	}
 	hps := hostPathsFor(append(flagPaths(args), ps.paths...))
 	c.VolumeMounts = volumeMounts(hps)
-	return &corev1.Pod{
+	pod := &corev1.Pod{
 		TypeMeta: typeMeta("v1", "Pod"),
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespaceSystem, Labels: map[string]string{
 			staticpod.ComponentLabel: name, "tier": "control-plane", staticpod.StampLabel: staticpod.StampPlaceholder}},
@@ -114,7 +119,17 @@ func staticPodObject(in *input, name string, args []string) (*corev1.Pod, error)
 			Containers: []corev1.Container{c},
 			Volumes:    podVolumes(hps),
 		},
-	}, nil
+	}
+	if ps.annotations != nil {
+		pod.Annotations = ps.annotations()
+	}
+	if ps.user != "" {
+		// The host's ids of the user, filled in on the host.
+		pod.Spec.SecurityContext.RunAsUser = ptr(staticpod.UIDPlaceholder)
+		pod.Spec.SecurityContext.RunAsGroup = ptr(staticpod.GIDPlaceholder)
+		pod.Spec.SecurityContext.RunAsNonRoot = ptr(true)
+	}
+	return pod, nil
 }
 
 // container is the static pod's one container, without its mounts.

@@ -156,8 +156,8 @@ func checkCommand(t *testing.T, where, name string, c corev1.Container, want []s
 
 // TestStaticPods: each static pod component of a host has, instead of its
 // unit, a staged root-only manifest its component reads, in kubeadm's
-// form, running the unit's flags (etcd's TLS files in place of systemd's
-// credentials) from its image.
+// form, running the unit's flags (etcd's TLS files copied by apply in
+// place of systemd's credentials) from its image.
 func TestStaticPods(t *testing.T) {
 	for _, v := range staticPodVariants {
 		c := loadSpec(t, v)
@@ -188,7 +188,7 @@ func TestStaticPods(t *testing.T) {
 }
 
 // podWant is what a static pod's flags must be: the unit's, etcd's
-// credentials replaced by the files they are copies of.
+// systemd credentials replaced by apply's copies.
 func podWant(name string, unit []string) []string {
 	out := slices.Clone(unit)
 	if name != "etcd" {
@@ -196,7 +196,7 @@ func podWant(name string, unit []string) []string {
 	}
 	for i, w := range out {
 		for _, c := range etcdCredentials() {
-			out[i] = strings.Replace(w, "="+etcdCredentialsDir+"/"+c.name, "="+c.path, 1)
+			out[i] = strings.Replace(w, "="+etcdCredentialsDir+"/"+c.name, "="+layout.EtcdCredentialsDir+"/"+c.name, 1)
 			if out[i] != w {
 				break
 			}
