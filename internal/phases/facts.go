@@ -31,6 +31,9 @@ type Facts struct {
 	IPForward    string
 	Containerd   string // systemctl is-active containerd
 	EffectiveUID int
+	// SplitUsr lists the directories of /bin, /sbin and /lib that are not
+	// links into /usr (none on a merged-/usr system).
+	SplitUsr []string
 }
 
 // Listener is a listening TCP socket and its process.
@@ -78,6 +81,7 @@ echo "ipforward=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)"
 echo "containerd=$(systemctl is-active containerd 2>/dev/null)"
 echo "euid=$(id -u)"
 echo "cni=$(ls /opt/cni/bin 2>/dev/null | tr '\n' ' ')"
+echo "splitusr=$(for d in bin sbin lib; do [ "$(readlink /$d)" = "usr/$d" ] || echo /$d; done | tr '\n' ' ')"
 `)
 	for _, c := range append(append([]string{}, requiredCommands...), optionalCommands...) {
 		fmt.Fprintf(&b, "command -v %s >/dev/null 2>&1 && echo cmd=%s\n", c, c)
@@ -157,6 +161,8 @@ func (f *Facts) set(k, v string, local time.Time) error {
 		for _, p := range strings.Fields(v) {
 			f.CNIPlugins[p] = true
 		}
+	case "splitusr":
+		f.SplitUsr = strings.Fields(v)
 	case "cmd":
 		f.Commands[v] = true
 	case "mod":

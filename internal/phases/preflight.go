@@ -63,7 +63,7 @@ type check func(r *Run, h spec.Host, f *Facts) []Finding
 // checks are kubeadm's preflight checks adapted to kubeup.
 func checks() []check {
 	return []check{checkPrivileges, checkSystemd, checkArch, checkCommands, checkKernel, checkSwap,
-		checkPorts, checkCNIPlugins, checkHostname, checkEtcdData, checkClusterMark, checkClock, checkCgroup}
+		checkPorts, checkCNIPlugins, checkHostname, checkEtcdData, checkClusterMark, checkClock, checkCgroup, checkMergedUsr}
 }
 
 // runPreflight evaluates every check for one host and fails with a
@@ -256,4 +256,19 @@ func lacking(need []string, have map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// checkMergedUsr: in static-pods mode the kube-proxy and flannel pods run
+// the host's iptables from the host's /usr, which holds all of it only on
+// a merged-/usr system.
+func checkMergedUsr(r *Run, _ spec.Host, f *Facts) []Finding {
+	if !r.Cluster.Spec.StaticPods() || len(f.SplitUsr) == 0 {
+		return nil
+	}
+	what := strings.Join(f.SplitUsr, ", ") + " are not links"
+	if len(f.SplitUsr) == 1 {
+		what = f.SplitUsr[0] + " is not a link"
+	}
+	return fail("MergedUsr", "%s into /usr: the kube-proxy and flannel pods of static-pods mode run the host's iptables from its /usr; "+
+		"use a merged-/usr system (Debian 12, Ubuntu 22.04, RHEL 9 and later; usrmerge) or spec.controlPlane.mode systemd", what)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/spec"
 )
 
 const goodFacts = `os=debian 12
@@ -64,7 +65,14 @@ func TestParseFacts(t *testing.T) {
 // preflightRun runs facts and preflight with per-host fact output.
 func preflightRun(t *testing.T, ignore []string, facts map[string]string) error {
 	t.Helper()
+	return preflightRunIn(t, spec.ModeSystemd, ignore, facts)
+}
+
+// preflightRunIn is preflightRun in control-plane mode mode.
+func preflightRunIn(t *testing.T, mode string, ignore []string, facts map[string]string) error {
+	t.Helper()
 	r, fakes := testRun(t)
+	r.Cluster.Spec.ControlPlane.Mode = mode
 	r.IgnorePreflight = ignore
 	for name, f := range fakes {
 		out, ok := facts[name]
@@ -168,5 +176,20 @@ func TestPreflightOldSystemdWorker(t *testing.T) {
 	old := strings.Replace(strings.Replace(goodFacts, "HOST", "node2", 1), "systemd=systemd 252 (252.38-1~deb12u1)", "systemd=systemd 245 (245.4-4ubuntu3)", 1)
 	if err := preflightRun(t, nil, map[string]string{"node2": old}); err != nil {
 		t.Errorf("systemd 245 on a worker: %v", err)
+	}
+}
+
+// TestPreflightMergedUsr: a host whose /lib and /bin are not links into
+// /usr fails in static-pods mode only (its pods run the host's iptables
+// from /usr), naming the directories and both ways out.
+func TestPreflightMergedUsr(t *testing.T) {
+	facts := map[string]string{"node2": strings.Replace(goodFacts, "HOST", "node2", 1) + "splitusr=/bin /lib\n"}
+	if err := preflightRunIn(t, spec.ModeSystemd, nil, facts); err != nil {
+		t.Errorf("systemd mode: %v", err)
+	}
+	err := preflightRunIn(t, spec.ModeStaticPods, nil, facts)
+	if err == nil || !strings.Contains(err.Error(), "[MergedUsr]") || !strings.Contains(err.Error(), "/bin, /lib are not links into /usr") ||
+		!strings.Contains(err.Error(), "spec.controlPlane.mode systemd") {
+		t.Errorf("static-pods mode: %v", err)
 	}
 }
