@@ -17,7 +17,6 @@ import (
 const (
 	caCertsDir    = "/etc/ssl/certs"    // the host's trusted CAs (outbound TLS)
 	xtablesLock   = "/run/xtables.lock" // iptables' lock, shared with the host
-	kernelModules = "/lib/modules"      // for modprobe by iptables
 	hostUsr       = "/usr"              // the host's iptables and its libraries
 	hostAltDir    = "/etc/alternatives" // Debian's links to the iptables backend
 )
@@ -56,7 +55,6 @@ func knownHostPaths() []hostPath {
 		{"flannel-cfg", layout.FlannelDir, orCreate, false},
 		{"run-flannel", layout.FlannelRunDir, orCreate, true},
 		{"xtables-lock", xtablesLock, corev1.HostPathFileOrCreate, true},
-		{"lib-modules", kernelModules, corev1.HostPathDirectory, false},
 		{"usr", hostUsr, corev1.HostPathDirectory, false},
 		{"etc-alternatives", hostAltDir, orCreate, false},
 	}

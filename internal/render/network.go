@@ -42,8 +42,9 @@ func DaemonSetNames() map[string]string {
 // hostIPTables are the host paths a pod needs to run the host's iptables:
 // the component images carry none, so that its version and backend (nft
 // or legacy) always match the host's and kube-proxy's rules agree with the
-// kubelet's.
-func hostIPTables() []string { return []string{hostUsr, hostAltDir, kernelModules, xtablesLock} }
+// kubelet's. On a merged-/usr host (preflight asks for one) /usr holds
+// /lib/modules too, for iptables' modprobe.
+func hostIPTables() []string { return []string{hostUsr, hostAltDir, xtablesLock} }
 
 // kubeProxyDaemonSet runs kube-proxy with the host's configuration file,
 // which names the host's kubeconfig (its certificates embedded) and the

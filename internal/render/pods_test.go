@@ -313,7 +313,7 @@ func checkDaemonSet(t *testing.T, name string, ds *appsv1.DaemonSet, vs versions
 	if ctr.Name != name || ctr.Image != vs.ComponentImage(name) || ctr.ImagePullPolicy != corev1.PullNever || !*ctr.SecurityContext.Privileged {
 		t.Errorf("%s: container %+v", ds.Name, ctr)
 	}
-	for _, p := range []string{"/usr", "/etc/alternatives", "/lib/modules", "/run/xtables.lock"} {
+	for _, p := range []string{"/usr", "/etc/alternatives", "/run/xtables.lock"} {
 		if !covered(ctr.VolumeMounts, p) {
 			t.Errorf("%s: the host's %s is not mounted", ds.Name, p)
 		}
