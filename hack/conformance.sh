@@ -5,13 +5,15 @@
 # write conformance/results/latest.json (and the JUnit reports beside it).
 # Long (one to two hours on 2 cores); not part of make test.
 # CONFORMANCE_PARALLEL (processes, default 4), CONFORMANCE_FOCUS (a regular
-# expression: only the specs it matches) and CONFORMANCE_RESULTS (default
-# conformance/results) change the run.
+# expression: only the specs it matches), CONFORMANCE_RESULTS (default
+# conformance/results) and CONFORMANCE_MODE (spec.controlPlane.mode of the
+# sandbox cluster: systemd, the default, or static-pods) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/lib.sh
 version=${1:-v1.34.4}
 parallel=${CONFORMANCE_PARALLEL:-4}
+mode=${CONFORMANCE_MODE:-systemd}
 kubeup=$PWD/bin/kubeup
 results=${CONFORMANCE_RESULTS:-$PWD/conformance/results}
 focus=()
@@ -34,6 +36,8 @@ step "artifacts and the conformance kit for Kubernetes $version (cached in ~/.ca
 
 sandbox_1cp2w "$kubeup" "$name" "$spec"
 sed -i "s/^\( *kubernetesVersion:\).*/\1 $version/" "$spec"
+sed -i "/^  controlPlane:\$/a\\    mode: $mode" "$spec"
+grep -q "^    mode: $mode\$" "$spec" || { echo "conformance: could not set spec.controlPlane.mode in $spec" >&2; exit 3; }
 step "kubeup apply -f $spec"
 "$kubeup" apply -f "$spec"
 

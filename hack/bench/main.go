@@ -1,7 +1,8 @@
 // Command bench measures kubeup on a sandbox and writes the medians to
 // bench/results/latest.json with a short table on stdout: cold apply (fresh
 // nodes, artifacts and node image cached), re-apply of a healthy cluster,
-// and reset, each over several rounds of the same run; then the e2e test
+// and reset, each over several rounds of the same run, in both
+// control-plane modes (systemd and static-pods); then the e2e test
 // that applies, runs pods and resets a cluster -reset-repeats times in a
 // row, recording how many rounds succeeded and the median reset time.
 package main
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,8 +64,10 @@ func run(o options) error {
 		}
 	}
 	for i := 1; i <= o.rounds; i++ {
-		if err := round(kubeup, i, samples); err != nil {
-			return fmt.Errorf("round %d: %w", i, err)
+		for _, mode := range []string{"systemd", "static-pods"} {
+			if err := round(kubeup, i, mode, samples); err != nil {
+				return fmt.Errorf("round %d (%s): %w", i, mode, err)
+			}
 		}
 	}
 	counts := map[string]any{}
@@ -113,15 +117,33 @@ func repeatedReset(kubeup string, rounds int) (resetRounds, error) {
 	return res, nil
 }
 
-// round creates fresh nodes, applies (cold), re-applies, resets and
-// deletes the nodes.
-func round(kubeup string, i int, samples map[string][]float64) error {
+// modeSuffix names a figure of spec.controlPlane.mode mode.
+func modeSuffix(mode string) string { return "_" + strings.ReplaceAll(mode, "-", "_") }
+
+// setMode writes spec.controlPlane.mode into the sandbox's spec.
+func setMode(spec, mode string) error {
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		return err
+	}
+	doc := strings.Replace(string(b), "\n  controlPlane:\n", "\n  controlPlane:\n    mode: "+mode+"\n", 1)
+	if doc == string(b) {
+		return fmt.Errorf("%s has no spec.controlPlane", spec)
+	}
+	return os.WriteFile(spec, []byte(doc), 0o600)
+}
+
+// round creates fresh nodes, applies (cold) in control-plane mode mode,
+// re-applies, resets and deletes the nodes. The systemd figures keep their
+// names (apply_cold_s, reapply_s, reset_s) and the cold apply of each mode
+// is also apply_cold_s_MODE.
+func round(kubeup string, i int, mode string, samples map[string][]float64) error {
 	dir, err := os.MkdirTemp("", "kubeup-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	name := fmt.Sprintf("bench%d", i)
+	name := fmt.Sprintf("bench%d%s", i, map[string]string{"systemd": "", "static-pods": "sp"}[mode])
 	spec := filepath.Join(dir, name+".yaml")
 	_, _ = timed(kubeup, dir, "sandbox", "delete", "--name", name)
 	defer timed(kubeup, dir, "sandbox", "delete", "--name", name)
@@ -130,24 +152,30 @@ func round(kubeup string, i int, samples map[string][]float64) error {
 		return err
 	}
 	samples["sandbox_create_s"] = append(samples["sandbox_create_s"], d.Seconds())
+	if err := setMode(spec, mode); err != nil {
+		return err
+	}
+	suffix := ""
+	if mode != "systemd" {
+		suffix = modeSuffix(mode)
+	}
 	steps := []struct {
-		key  string
+		keys []string
 		args []string
 	}{
-		{"apply_cold_s", []string{"apply", "-f", spec}},
-		{"reapply_s", []string{"apply", "-f", spec}},
-		{"reset_s", []string{"reset", "-f", spec, "--yes"}},
+		{[]string{"apply_cold_s" + suffix, "apply_cold_s" + modeSuffix(mode)}, []string{"apply", "-f", spec}},
+		{[]string{"reapply_s" + suffix}, []string{"apply", "-f", spec}},
+		{[]string{"reset_s" + suffix}, []string{"reset", "-f", spec, "--yes"}},
 	}
 	for _, s := range steps {
-		if s.key == "reset_s" && !hasCommand(kubeup, "reset") {
-			continue
-		}
 		d, err := timed(kubeup, dir, s.args...)
 		if err != nil {
 			return err
 		}
-		samples[s.key] = append(samples[s.key], d.Seconds())
-		fmt.Printf("round %d: %s %.1fs\n", i, s.key, d.Seconds())
+		for _, k := range slices.Compact(s.keys) {
+			samples[k] = append(samples[k], d.Seconds())
+		}
+		fmt.Printf("round %d: %s %.1fs\n", i, s.keys[0], d.Seconds())
 	}
 	d, err = timed(kubeup, dir, "sandbox", "delete", "--name", name)
 	if err != nil {
@@ -155,11 +183,6 @@ func round(kubeup string, i int, samples map[string][]float64) error {
 	}
 	samples["sandbox_delete_s"] = append(samples["sandbox_delete_s"], d.Seconds())
 	return nil
-}
-
-func hasCommand(kubeup, name string) bool {
-	out, _ := exec.Command(kubeup, "--help").Output()
-	return strings.Contains(string(out), "\n  "+name+" ")
 }
 
 func timed(kubeup, dir string, args ...string) (time.Duration, error) {
