@@ -3,6 +3,7 @@ package phases
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -107,8 +108,11 @@ func distribute(ctx context.Context, r *Run, s *phase.Step) error {
 	for i, w := range want {
 		dests[i] = w.Dest
 	}
-	have, err := installedSums(ctx, s.Host(), dests)
+	have, recorded, err := installedSums(ctx, s.Host(), dests)
 	if err != nil {
+		return err
+	}
+	if err := removeUnwanted(ctx, s, recorded, dests); err != nil {
 		return err
 	}
 	placed := map[string]string{} // sha256 -> a destination that holds it
@@ -158,13 +162,33 @@ func statFiles(ctx context.Context, h host.Host, paths []string) (record map[str
 	return record, stats, nil
 }
 
+// removeUnwanted removes the artifacts kubeup placed on the host (those
+// installedList names) that it no longer wants there: the programs of
+// components that now run as pods, the images of components the host no
+// longer runs.
+func removeUnwanted(ctx context.Context, s *phase.Step, recorded, want []string) error {
+	var stale []string
+	for _, p := range recorded {
+		if !slices.Contains(want, p) {
+			stale = append(stale, p)
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	slices.Sort(stale)
+	return wetExec(ctx, s, "remove "+listedNames(stale, 8)+": no component kubeup runs here needs them now", "rm -f -- "+quoteWords(stale))
+}
+
 // installedSums returns the sha256 of every existing path: from the
-// install record when size and mtime still match, else by hashing.
-func installedSums(ctx context.Context, h host.Host, paths []string) (map[string]string, error) {
+// install record when size and mtime still match, else by hashing; and
+// the paths the record names.
+func installedSums(ctx context.Context, h host.Host, paths []string) (map[string]string, []string, error) {
 	record, stats, err := statFiles(ctx, h, paths)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	recorded := slices.Sorted(maps.Keys(record))
 	sums := map[string]string{}
 	var unknown []string
 	for p, st := range stats {
@@ -176,12 +200,12 @@ func installedSums(ctx context.Context, h host.Host, paths []string) (map[string
 	}
 	hashed, err := remoteFiles(ctx, h, unknown)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p, f := range hashed {
 		sums[p] = f.SHA256
 	}
-	return sums, nil
+	return sums, recorded, nil
 }
 
 // recordInstalled rewrites installedList when it no longer describes the

@@ -90,3 +90,44 @@ func TestDistributeNamesMissingArtifact(t *testing.T) {
 		t.Fatalf("want an error naming the binary and host, got %v", err)
 	}
 }
+
+// TestDistributeRemovesWhatPodsNowRun: after a switch to static-pods
+// mode, a second distribute removes the programs of the components that
+// now run as pods (kubeup's own, named in its installed list) and keeps
+// the kubelet, the clients and the CNI plugin.
+func TestDistributeRemovesWhatPodsNowRun(t *testing.T) {
+	r, fakes := testRun(t)
+	cp := fakes["node1"]
+	cp.On(`^mkdir -p .* && ln -f `, host.Reply{}).On(`^rm -f -- `, host.Reply{})
+	onlyNode1 := []string{"node2", "node3"}
+	for _, n := range onlyNode1 {
+		r.SetHost(n, nil)
+	}
+	if _, err := runPhases(t, r, false, "distribute"); err != nil {
+		t.Fatal(err)
+	}
+	r.Cluster.Spec.ControlPlane.Mode = "static-pods"
+	rep, err := runPhases(t, r, false, "distribute")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rm string
+	for _, c := range cp.Commands() {
+		if strings.HasPrefix(c, "rm -f -- ") {
+			rm = c
+		}
+	}
+	for _, gone := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "flanneld"} {
+		if !strings.Contains(rm+" ", layout.Binary(gone)+" ") {
+			t.Errorf("%s not removed: %q", gone, rm)
+		}
+	}
+	for _, kept := range []string{layout.Binary("kubelet"), layout.Binary("kubectl"), layout.Binary("etcdctl"), "/opt/cni/bin/flannel"} {
+		if strings.Contains(rm+" ", kept+" ") {
+			t.Errorf("%s removed: %q", kept, rm)
+		}
+	}
+	if !strings.Contains(strings.Join(changeList(rep), "\n"), "no component kubeup runs here needs them now") {
+		t.Errorf("changes %q", changeList(rep))
+	}
+}

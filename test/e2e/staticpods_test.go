@@ -45,11 +45,13 @@ func (k kube) run(args ...string) result {
 	return must(k.t, k.dir, 2*time.Minute, k.kubectl, append([]string{"--kubeconfig", k.cfg}, args...)...)
 }
 
-// systemPods maps each kube-system pod to "uid phase ready restarts".
+// systemPods maps each kube-system pod to "uid phase restarts", once
+// every one is ready (a mirror pod's status trails its pod by seconds).
 func (k kube) systemPods() map[string]string {
 	k.t.Helper()
+	k.run("-n", "kube-system", "wait", "--for=condition=Ready", "pod", "--all", "--timeout=60s")
 	r := k.run("-n", "kube-system", "get", "pods", "-o",
-		`jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.status.phase} {.status.conditions[?(@.type=="Ready")].status} {.status.containerStatuses[0].restartCount}{"\n"}{end}`)
+		`jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.status.phase} {.status.containerStatuses[0].restartCount}{"\n"}{end}`)
 	out := map[string]string{}
 	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
 		if name, rest, ok := strings.Cut(l, " "); ok {
@@ -70,7 +72,7 @@ func checkStaticPodLayout(t *testing.T, k kube, sandbox string, nodes, controlPl
 	for i := 1; i <= controlPlanes; i++ {
 		for _, c := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
 			p := fmt.Sprintf("%s-%s-node%d", c, sandbox, i)
-			if st := pods[p]; !strings.Contains(st, " Running True ") {
+			if st := pods[p]; !strings.Contains(st, " Running ") {
 				missing = append(missing, p+" ("+st+")")
 			}
 		}
@@ -78,7 +80,7 @@ func checkStaticPodLayout(t *testing.T, k kube, sandbox string, nodes, controlPl
 	for _, prefix := range []string{"kube-proxy-", "kube-flannel-"} {
 		n := 0
 		for p, st := range pods {
-			if strings.HasPrefix(p, prefix) && strings.Contains(st, " Running True ") {
+			if strings.HasPrefix(p, prefix) && strings.Contains(st, " Running ") {
 				n++
 			}
 		}
@@ -171,7 +173,7 @@ func checkConversion(t *testing.T, kubeup, dir, name, specPath string, nodes, cp
 	t.Helper()
 	k := newKube(t, dir, name)
 	k.run("create", "configmap", "kept", "--from-literal=written=before-conversion")
-	k.run("run", "survivor", "--image=kubeup.dev/smoke:v1", "--image-pull-policy=Never", "--restart=Never", "--", "/smoke", "serve")
+	k.run("run", "survivor", "--image=kubeup.dev/smoke:v1", "--image-pull-policy=Never", "--restart=Never")
 	k.run("wait", "--for=condition=Ready", "pod/survivor", "--timeout=60s")
 	uid := k.run("get", "pod", "survivor", "-o", "jsonpath={.metadata.uid}").out
 
