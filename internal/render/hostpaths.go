@@ -15,10 +15,10 @@ import (
 
 // Host paths pods mount that no flag names.
 const (
-	caCertsDir    = "/etc/ssl/certs"    // the host's trusted CAs (outbound TLS)
-	xtablesLock   = "/run/xtables.lock" // iptables' lock, shared with the host
-	hostUsr       = "/usr"              // the host's iptables and its libraries
-	hostAltDir    = "/etc/alternatives" // Debian's links to the iptables backend
+	caCertsDir  = "/etc/ssl/certs"    // the host's trusted CAs (outbound TLS)
+	xtablesLock = "/run/xtables.lock" // iptables' lock, shared with the host
+	hostUsr     = "/usr"              // the host's iptables and its libraries
+	hostAltDir  = "/etc/alternatives" // Debian's links to the iptables backend
 )
 
 // hostPath is a host file or directory a pod mounts at the same path.
