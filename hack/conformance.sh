@@ -36,7 +36,7 @@ step "artifacts and the conformance kit for Kubernetes $version (cached in ~/.ca
 
 sandbox_1cp2w "$kubeup" "$name" "$spec"
 sed -i "s/^\( *kubernetesVersion:\).*/\1 $version/" "$spec"
-sed -i "/^  controlPlane:\$/a\\    mode: $mode" "$spec"
+sed -i "/^  controlPlane:\$/,/^  [a-z]/ s/^\(    mode:\).*/\1 $mode/" "$spec"
 grep -q "^    mode: $mode\$" "$spec" || { echo "conformance: could not set spec.controlPlane.mode in $spec" >&2; exit 3; }
 step "kubeup apply -f $spec"
 "$kubeup" apply -f "$spec"

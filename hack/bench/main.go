@@ -126,10 +126,14 @@ func setMode(spec, mode string) error {
 	if err != nil {
 		return err
 	}
-	doc := strings.Replace(string(b), "\n  controlPlane:\n", "\n  controlPlane:\n    mode: "+mode+"\n", 1)
-	if doc == string(b) {
-		return fmt.Errorf("%s has no spec.controlPlane", spec)
+	cp := strings.Index(string(b), "\n  controlPlane:\n")
+	at := strings.Index(string(b)[max(cp, 0):], "\n    mode: ")
+	if cp < 0 || at < 0 {
+		return fmt.Errorf("%s has no spec.controlPlane.mode", spec)
 	}
+	start := cp + at + len("\n    mode: ")
+	end := start + strings.Index(string(b)[start:], "\n")
+	doc := string(b)[:start] + mode + string(b)[end:]
 	return os.WriteFile(spec, []byte(doc), 0o600)
 }
 
