@@ -196,15 +196,17 @@ func StopOrder(ks []Component) []Component {
 	return out
 }
 
-// processNameMax is how much of a process name ss and /proc show.
+// processNameMax is how much of a process name ss, ps and pgrep show.
 const processNameMax = 15
+
+// ProcessName is the name ss, ps and pgrep show for the process of the
+// component called name: the kernel keeps its first 15 characters.
+func ProcessName(name string) string { return name[:min(len(name), processNameMax)] }
 
 // Owns reports whether a process name (as ss shows it, cut to 15
 // characters) is one of the components'.
 func Owns(ks []Component, process string) bool {
-	return slices.ContainsFunc(ks, func(k Component) bool {
-		return k.Name[:min(len(k.Name), processNameMax)] == process
-	})
+	return slices.ContainsFunc(ks, func(k Component) bool { return ProcessName(k.Name) == process })
 }
 
 // Links lists the interfaces the components create, once each, in order.

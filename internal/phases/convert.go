@@ -100,31 +100,33 @@ func (r *Run) runnerOf(name string) catalog.Runner {
 // retire removes a leftover: a unit is stopped, disabled and its file
 // removed; a static pod's manifest is removed and its process waited out.
 func retire(ctx context.Context, r *Run, s *phase.Step, l leftover) error {
-	var cmd string
-	what := fmt.Sprintf("retire %s's %%s: it now runs as a %s", l.name, r.runnerOf(l.name))
+	now := r.runnerOf(l.name)
 	if l.unit {
-		cmd = "(" + supervisor.RemoveCmd([]string{l.name}) + fmt.Sprintf(") && rm -f %s && systemctl daemon-reload", host.Quote(layout.Unit(l.name)))
-		what = fmt.Sprintf(what, "systemd unit")
+		cmd := "(" + supervisor.RemoveCmd([]string{l.name}) + ") && rm -f " + host.Quote(layout.Unit(l.name)) + " && systemctl daemon-reload"
+		if err := wetExec(ctx, s, fmt.Sprintf("retire %s's systemd unit: it now runs as a %s", l.name, now), cmd); err != nil {
+			return err
+		}
 	}
-	if l.manifest {
-		cmd = fmt.Sprintf("rm -f %s\nn=0; while pgrep -x %s >/dev/null; do n=$((n+1)); [ $n -ge 120 ] && { echo %s still runs >&2; exit 1; }; sleep 1; done",
-			host.Quote(layout.StaticPodManifest(l.name)), host.Quote(l.name[:min(len(l.name), 15)]), l.name)
-		what = fmt.Sprintf(what, "static pod")
+	if !l.manifest {
+		return nil
 	}
-	return wetExec(ctx, s, what, cmd)
+	p := host.Quote(catalog.ProcessName(l.name))
+	cmd := fmt.Sprintf("rm -f %s\nn=0; while pgrep -x %s >/dev/null; do n=$((n+1)); [ $n -ge 120 ] && { echo %s still runs >&2; exit 1; }; sleep 1; done",
+		host.Quote(layout.StaticPodManifest(l.name)), p, p)
+	return wetExec(ctx, s, fmt.Sprintf("retire %s's static pod: it now runs as a %s", l.name, now), cmd)
 }
 
 // retireLeftovers retires what other runners left of the named
 // components on the step's host.
-func retireLeftovers(ctx context.Context, r *Run, s *phase.Step, names []string) (int, error) {
+func retireLeftovers(ctx context.Context, r *Run, s *phase.Step, names []string) error {
 	lo, err := r.leftovers(ctx, s, names)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, l := range lo {
 		if err := retire(ctx, r, s, l); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return len(lo), nil
+	return nil
 }

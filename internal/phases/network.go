@@ -17,8 +17,7 @@ import (
 // components that now run as DaemonSet pods, before the DaemonSets are
 // created: the unit and the pod never run at once.
 func retireNetworkUnits(ctx context.Context, r *Run, s *phase.Step) error {
-	_, err := retireLeftovers(ctx, r, s, r.unitsOf(s.HostName(), catalog.Network))
-	return err
+	return retireLeftovers(ctx, r, s, r.unitsOf(s.HostName(), catalog.Network))
 }
 
 // networkAddon creates the network DaemonSets in static-pods mode; in

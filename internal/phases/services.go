@@ -134,7 +134,7 @@ func startUnitsNoBlock(ctx context.Context, r *Run, s *phase.Step, units ...stri
 }
 
 func ensureUnitsWith(ctx context.Context, r *Run, s *phase.Step, noBlock bool, units ...string) error {
-	if _, err := retireLeftovers(ctx, r, s, units); err != nil {
+	if err := retireLeftovers(ctx, r, s, units); err != nil {
 		return err
 	}
 	states, err := r.Supervisor.States(ctx, s.Host(), units)

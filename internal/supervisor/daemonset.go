@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 )
 
@@ -27,7 +28,7 @@ func (DaemonSet) States(ctx context.Context, h host.Host, names []string) (map[s
 	var b strings.Builder
 	for _, n := range names {
 		fmt.Fprintf(&b, "echo %s $(pgrep -x %s >/dev/null && echo active || echo inactive) enabled stamp=$(cat %s 2>/dev/null)\n",
-			host.Quote(n), host.Quote(processName(n)), StampPath(n))
+			host.Quote(n), host.Quote(catalog.ProcessName(n)), StampPath(n))
 	}
 	stdout, _, err := h.Exec(ctx, b.String())
 	if err != nil {
@@ -42,7 +43,7 @@ func (ds DaemonSet) Ensure(name string, st State, stamp string, o EnsureOptions)
 	if st.Active && st.Stamp == stamp {
 		return nil
 	}
-	p := host.Quote(processName(name))
+	p := host.Quote(catalog.ProcessName(name))
 	record := fmt.Sprintf("mkdir -p %s && echo %s > %s", StampDir, stamp, StampPath(name))
 	wait := waitFor("pgrep -x "+p+" >/dev/null", ds.wait(), name+"'s pod did not start within "+ds.wait().String())
 	logs := func(ctx context.Context, h host.Host) string { return ds.Logs(ctx, h, name, 15) }
@@ -74,7 +75,7 @@ func (DaemonSet) Logs(ctx context.Context, h host.Host, name string, lines int) 
 
 // Stop ends the pod's process; the kubelet starts the container again.
 func (DaemonSet) Stop(name string) Action {
-	return Action{What: "restart " + name + "'s container", Do: execAction("pkill -x " + host.Quote(processName(name)) + "; true")}
+	return Action{What: "restart " + name + "'s container", Do: execAction("pkill -x " + host.Quote(catalog.ProcessName(name)) + "; true")}
 }
 
 // Remove forgets the stamps: the pods go with the node (their containers

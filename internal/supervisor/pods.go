@@ -14,10 +14,6 @@ import (
 // to run.
 const DefaultPodWait = 3 * time.Minute
 
-// processName is the name ps and pgrep show for a component's process:
-// the kernel keeps 15 characters of it.
-func processName(name string) string { return name[:min(len(name), 15)] }
-
 // stampedProcess is a shell function: "stamped NAME STAMP" succeeds when
 // a process of NAME carries STAMP in its environment
 // (staticpod.StampEnv), that is runs with the files of that stamp.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"kubeup.dev/kubeup/internal/catalog"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/staticpod"
@@ -38,7 +39,7 @@ func (StaticPod) States(ctx context.Context, h host.Host, names []string) (map[s
 		live := host.Quote(layout.StaticPodManifest(n))
 		fmt.Fprintf(&b, `s=$(sed -n 's/^ *%s: *"\{0,1\}\([0-9a-f]*\)"\{0,1\} *$/\1/p' %s 2>/dev/null | head -1)
 echo %s $([ -n "$s" ] && stamped %s "$s" && echo active || echo inactive) $([ -s %s ] && echo enabled || echo disabled) stamp=$s
-`, strings.ReplaceAll(staticpod.StampLabel, "/", `\/`), live, host.Quote(n), host.Quote(processName(n)), live)
+`, strings.ReplaceAll(staticpod.StampLabel, "/", `\/`), live, host.Quote(n), host.Quote(catalog.ProcessName(n)), live)
 	}
 	stdout, _, err := h.Exec(ctx, b.String())
 	if err != nil {
@@ -52,7 +53,7 @@ echo %s $([ -n "$s" ] && stamped %s "$s" && echo active || echo inactive) $([ -s
 // stamp runs (unless o.NoBlock). An installed, current manifest whose pod
 // is not running yet is waited for: the kubelet restarts it.
 func (sp StaticPod) Ensure(name string, st State, stamp string, o EnsureOptions) *Action {
-	wait := stampedProcess + "\n" + waitFor("stamped "+host.Quote(processName(name))+" "+stamp, sp.wait(),
+	wait := stampedProcess + "\n" + waitFor("stamped "+host.Quote(catalog.ProcessName(name))+" "+stamp, sp.wait(),
 		name+"'s pod did not start within "+sp.wait().String())
 	logs := func(ctx context.Context, h host.Host) string { return sp.Logs(ctx, h, name, 15) }
 	switch {
