@@ -1,7 +1,8 @@
 // Package catalog states once what each component kubeup runs on a host
-// is: the hosts it runs on, the binaries it needs, whether kubeup
-// installs its systemd unit, the ports it listens on and the process name
-// that holds them. Distribution, preflight, status, reset and the phases
+// is: the hosts it runs on, the binaries it needs, how it runs in each
+// control-plane mode, whether kubeup installs its systemd unit, the ports
+// it listens on and the process name that holds them, its health URL, and
+// the links and chains it creates. Distribution, preflight, status, reset and the phases
 // that start units derive their lists from it, so adding a component is
 // one entry here plus its render files.
 package catalog
@@ -65,6 +66,10 @@ type Component struct {
 	// ChainPrefixes begin the names of the iptables chains it creates in
 	// any table (reset deletes them and the rules that jump to them).
 	ChainPrefixes []string
+	// Health is the URL, on the host itself, that answers 200 while the
+	// component is healthy; empty for a component without one (the
+	// runtime, flanneld). Health paths need no credentials.
+	Health string
 	// On reports whether the component runs on host h of cluster c.
 	On func(c *spec.Cluster, h spec.Host) bool
 }
@@ -107,17 +112,17 @@ func All() []Component {
 	return []Component{
 		{Name: "containerd", Tier: Runtime, On: EveryHost},
 		{Name: "etcd", Tier: Datastore, Binaries: []string{"etcd", "etcdctl"}, Tools: []string{"etcdctl"},
-			Pod: StaticPod, OwnUnit: true, Ports: []int{2379, 2380}, On: EtcdMembers},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{2379, 2380}, Health: "http://127.0.0.1:2381/health", On: EtcdMembers},
 		{Name: "kube-apiserver", Tier: ControlPlane, Binaries: []string{"kube-apiserver", "kubectl"}, Tools: []string{"kubectl"},
-			Pod: StaticPod, OwnUnit: true, Ports: []int{6443}, On: ControlPlanes},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{6443}, Health: "https://127.0.0.1:6443/readyz", On: ControlPlanes},
 		{Name: "kube-controller-manager", Tier: ControlPlane, Binaries: []string{"kube-controller-manager"},
-			Pod: StaticPod, OwnUnit: true, Ports: []int{10257}, On: ControlPlanes},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{10257}, Health: "https://127.0.0.1:10257/healthz", On: ControlPlanes},
 		{Name: "kube-scheduler", Tier: ControlPlane, Binaries: []string{"kube-scheduler"},
-			Pod: StaticPod, OwnUnit: true, Ports: []int{10259}, On: ControlPlanes},
+			Pod: StaticPod, OwnUnit: true, Ports: []int{10259}, Health: "https://127.0.0.1:10259/healthz", On: ControlPlanes},
 		{Name: "kubelet", Tier: Node, Binaries: []string{"kubelet", "kubectl"},
-			OwnUnit: true, Ports: []int{10250}, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+			OwnUnit: true, Ports: []int{10250}, ChainPrefixes: []string{"KUBE-"}, Health: "http://127.0.0.1:10248/healthz", On: EveryHost},
 		{Name: "kube-proxy", Tier: Network, Binaries: []string{"kube-proxy"},
-			Pod: DaemonSet, OwnUnit: true, ChainPrefixes: []string{"KUBE-"}, On: EveryHost},
+			Pod: DaemonSet, OwnUnit: true, ChainPrefixes: []string{"KUBE-"}, Health: "http://127.0.0.1:10256/healthz", On: EveryHost},
 		// flanneld makes the VXLAN devices; its CNI plugin (through the
 		// bridge plugin) the cni0 bridge.
 		{Name: "flanneld", Tier: Network, Binaries: []string{"flanneld", "cni/flannel"}, Tools: []string{"cni/flannel"},

@@ -3,10 +3,13 @@ package phases
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
 	"kubeup.dev/kubeup/internal/catalog"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 )
 
@@ -21,27 +24,81 @@ func Status() []phase.Phase[*Run] {
 	}
 }
 
-// checkServices reports every unit of the host and fails naming the
-// inactive ones with their journals.
+// checkServices reports every component of the host and fails naming
+// those that do not run, or do not answer their health URL, with the end
+// of their logs.
 func checkServices(ctx context.Context, r *Run, s *phase.Step) error {
-	units := catalog.Names(r.componentsOn(r.specHost(s.HostName())))
-	slices.Sort(units)
-	states, err := r.Supervisor.States(ctx, s.Host(), units)
+	ks := r.componentsOn(r.specHost(s.HostName()))
+	slices.SortFunc(ks, func(a, b catalog.Component) int { return strings.Compare(a.Name, b.Name) })
+	names := catalog.Names(ks)
+	states, err := r.Supervisor.States(ctx, s.Host(), names)
 	if err != nil {
 		return err
 	}
-	var down []string
-	for _, u := range units {
-		if !states[u].Active {
-			down = append(down, u)
+	var down, healthy []catalog.Component
+	for _, k := range ks {
+		if !states[k.Name].Active {
+			down = append(down, k)
+		} else if k.Health != "" {
+			healthy = append(healthy, k)
 		}
 	}
-	if len(down) == 0 {
-		s.Report(fmt.Sprintf("✓ %s: %s active", s.HostName(), strings.Join(units, ", ")))
+	sick, err := unhealthy(ctx, s.Host(), healthy)
+	if err != nil {
+		return err
+	}
+	if len(down)+len(sick) == 0 {
+		s.Report(fmt.Sprintf("✓ %s: %s running and healthy", s.HostName(), strings.Join(names, ", ")))
 		return nil
 	}
-	s.Report(fmt.Sprintf("✗ %s: %s not active", s.HostName(), strings.Join(down, ", ")))
-	return fmt.Errorf("%s not active\nlast lines of %s's log:\n%s", strings.Join(down, ", "), down[0], r.Supervisor.Logs(ctx, s.Host(), down[0], 10))
+	var problems []string
+	if len(down) > 0 {
+		problems = append(problems, strings.Join(catalog.Names(down), ", ")+" not active")
+	}
+	if len(sick) > 0 {
+		problems = append(problems, strings.Join(sick, ", ")+" not healthy")
+	}
+	first := append(catalog.Names(down), sick...)[0]
+	s.Report(fmt.Sprintf("✗ %s: %s", s.HostName(), strings.Join(problems, "; ")))
+	return fmt.Errorf("%s\nlast lines of %s's log:\n%s", strings.Join(problems, "; "), first, r.Supervisor.Logs(ctx, s.Host(), first, 10))
+}
+
+// healthCmd asks each component's health URL from the host with its
+// kubectl (without credentials: health paths need none) and prints "sick
+// NAME" for each that does not answer 200.
+func healthCmd(ks []catalog.Component) string {
+	var b strings.Builder
+	for _, k := range ks {
+		u, err := url.Parse(k.Health)
+		if err != nil {
+			continue
+		}
+		insecure := ""
+		if u.Scheme == "https" {
+			insecure = " --insecure-skip-tls-verify" // a self-signed serving certificate; only the answer counts
+		}
+		fmt.Fprintf(&b, "%s --kubeconfig=/dev/null --server=%s%s --request-timeout=5s get --raw %s >/dev/null 2>&1 || echo sick %s\n",
+			layout.Binary("kubectl"), host.Quote(u.Scheme+"://"+u.Host), insecure, host.Quote(u.Path), k.Name)
+	}
+	return b.String() + "true"
+}
+
+// unhealthy names the components of ks whose health URL does not answer.
+func unhealthy(ctx context.Context, h host.Host, ks []catalog.Component) ([]string, error) {
+	if len(ks) == 0 {
+		return nil, nil
+	}
+	out, _, err := h.Exec(ctx, healthCmd(ks))
+	if err != nil {
+		return nil, fmt.Errorf("ask the components' health: %w", err)
+	}
+	var sick []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(l), "sick "); ok {
+			sick = append(sick, name)
+		}
+	}
+	return sick, nil
 }
 
 // checkEtcd reports the health of the host's etcd member.

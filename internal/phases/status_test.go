@@ -34,6 +34,14 @@ func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 		f.On(`systemctl is-active`, host.Reply{Stdout: state})
 	}
 	fakes["node3"].On(`^journalctl -u flanneld`, host.Reply{Stdout: "failed to get node podCIDR"})
+	for name, f := range fakes {
+		sick := ""
+		if name == "node2" {
+			sick = "sick kube-proxy\n"
+		}
+		f.On(`--kubeconfig=/dev/null --server=.* get --raw `, host.Reply{Stdout: sick})
+	}
+	fakes["node2"].On(`^journalctl -u kube-proxy`, host.Reply{Stdout: "failed to list *v1.Service"})
 	runner, err := phase.New(phase.Options{Sink: phase.NewReportSink(&out)}, phase.Phase[*Run]{Name: "services", Hosts: (*Run).allHosts, Run: checkServices})
 	if err != nil {
 		t.Fatal(err)
@@ -43,8 +51,17 @@ func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 		!strings.Contains(err.Error(), "failed to get node podCIDR") {
 		t.Fatalf("want node3's flanneld named with its journal, got %v", err)
 	}
-	if !strings.Contains(out.String(), "✓ node1: containerd, etcd, flanneld, kube-apiserver") || !strings.Contains(out.String(), "✗ node3: flanneld not active") {
+	if !strings.Contains(err.Error(), "node2: kube-proxy not healthy") || !strings.Contains(err.Error(), "failed to list *v1.Service") {
+		t.Errorf("want node2's kube-proxy named unhealthy with its journal, got %v", err)
+	}
+	if !strings.Contains(out.String(), "✓ node1: containerd, etcd, flanneld, kube-apiserver") || !strings.Contains(out.String(), "✗ node3: flanneld not active") ||
+		!strings.Contains(out.String(), "✗ node2: kube-proxy not healthy") {
 		t.Errorf("report:\n%s", out.String())
+	}
+	health := commandsLike(fakes["node1"], `get --raw`)
+	if len(health) != 1 || !strings.Contains(health[0], "--server=https://127.0.0.1:10259 --insecure-skip-tls-verify --request-timeout=5s get --raw /healthz ") ||
+		strings.Contains(health[0], "sick containerd") || strings.Contains(health[0], "sick flanneld") {
+		t.Errorf("node1's health command: %q", health)
 	}
 }
 
@@ -55,6 +72,7 @@ func TestReportsAreEventsOnly(t *testing.T) {
 	for _, f := range fakes {
 		f.On(`systemctl is-active`, host.Reply{Stdout: "containerd active enabled\n"})
 		f.On(`etcdctl`, host.Reply{Stdout: "127.0.0.1:2379 is healthy: successfully committed proposal"})
+		f.On(`get --raw`, host.Reply{})
 	}
 	r.Clientset = healthyAPI{fake.NewSimpleClientset()}
 	r.Converged, r.SkipSmoke = true, false
