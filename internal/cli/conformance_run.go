@@ -29,9 +29,6 @@ type conformanceRunOptions struct {
 	sshTimeout time.Duration
 }
 
-// controlPlaneMode is how kubeup runs the control plane (the only mode today).
-const controlPlaneMode = "systemd"
-
 func newConformanceRunCmd(app *App) *cobra.Command {
 	o := &conformanceRunOptions{}
 	cmd := &cobra.Command{
@@ -56,6 +53,15 @@ func newConformanceRunCmd(app *App) *cobra.Command {
 	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer")
 	o.goBuildFlags.add(f)
 	return cmd
+}
+
+// mode is the spec's spec.controlPlane.mode, or "unknown" for a cluster
+// named by its kubeconfig alone.
+func (t target) mode() string {
+	if t.cluster == nil {
+		return "unknown"
+	}
+	return t.cluster.Spec.ControlPlane.Mode
 }
 
 // target is the cluster a run is against.
@@ -86,7 +92,7 @@ func (o *conformanceRunOptions) run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	res := conformance.NewResult(t.version, controlPlaneMode, opts, started, s, kit.Images.NotMade)
+	res := conformance.NewResult(t.version, t.mode(), opts, started, s, kit.Images.NotMade)
 	path, err := res.Write(t.results)
 	if err != nil {
 		return err
