@@ -59,7 +59,7 @@ func TestCheckServicesReportsAndNamesInactiveUnits(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 	health := commandsLike(fakes["node1"], `get --raw`)
-	if len(health) != 1 || !strings.Contains(health[0], "--server=https://127.0.0.1:10259 --insecure-skip-tls-verify --request-timeout=5s get --raw /healthz ") ||
+	if len(health) != 1 || !strings.Contains(health[0], "--server=https://127.0.0.1:10259 --insecure-skip-tls-verify --client-certificate=/var/lib/kubelet/pki/kubelet-client-current.pem --client-key=/var/lib/kubelet/pki/kubelet-client-current.pem --request-timeout=5s get --raw /healthz ") ||
 		strings.Contains(health[0], "sick containerd") || strings.Contains(health[0], "sick flanneld") {
 		t.Errorf("node1's health command: %q", health)
 	}
