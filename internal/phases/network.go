@@ -2,9 +2,11 @@ package phases
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -27,25 +29,61 @@ func networkAddon(ctx context.Context, r *Run, s *phase.Step) error {
 	if slices.Contains(render.Addons(r.Cluster), render.AddonNetwork) {
 		return applyAddons(ctx, r, s, []string{render.AddonNetwork})
 	}
-	return deleteRetired(ctx, r, s, retiredDaemonSets(), "its component runs as a systemd unit")
+	return deleteRetired(ctx, r, s, r.retiredDaemonSets(), "its component runs as a systemd unit")
 }
 
 // retiredDaemonSets are the network DaemonSets of static-pods mode.
-func retiredDaemonSets() []retiredObject {
+// Each goes with its pods, which are gone when delete returns: the garbage
+// collector would take them only once the controller manager (restarted
+// by the conversion) has synced, and until then two kube-proxies and two
+// flanneds would run on each node.
+func (r *Run) retiredDaemonSets() []retiredObject {
 	names := render.DaemonSetNames()
 	var out []retiredObject
 	for _, comp := range slices.Sorted(maps.Keys(names)) {
 		name := names[comp]
 		out = append(out, retiredObject{
-			what: "DaemonSet kube-system/" + name,
+			what: "DaemonSet kube-system/" + name + " and its pods",
 			get: func(ctx context.Context, cs kubernetes.Interface) error {
 				_, err := cs.AppsV1().DaemonSets(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
 				return err
 			},
 			delete: func(ctx context.Context, cs kubernetes.Interface) error {
-				return cs.AppsV1().DaemonSets(metav1.NamespaceSystem).Delete(ctx, name, metav1.DeleteOptions{})
+				return r.deleteDaemonSet(ctx, cs, name)
 			},
 		})
 	}
 	return out
+}
+
+// deleteDaemonSet deletes DaemonSet name, orphaning its pods, then the
+// pods, and waits until they are gone.
+func (r *Run) deleteDaemonSet(ctx context.Context, cs kubernetes.Interface, name string) error {
+	dss := cs.AppsV1().DaemonSets(metav1.NamespaceSystem)
+	ds, err := dss.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	orphan := metav1.DeletePropagationOrphan
+	if err := dss.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &orphan}); err != nil {
+		return err
+	}
+	selector := metav1.FormatLabelSelector(ds.Spec.Selector)
+	pods := cs.CoreV1().Pods(metav1.NamespaceSystem)
+	l, err := pods.List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("list the pods of DaemonSet %s: %w", name, err)
+	}
+	for _, p := range l.Items {
+		if err := pods.Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete pod %s of DaemonSet %s: %w", p.Name, name, err)
+		}
+	}
+	return poll(ctx, r.Waits.Nodes, func(ctx context.Context) (bool, string) {
+		l, err := pods.List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, err.Error()
+		}
+		return len(l.Items) == 0, fmt.Sprintf("%d pods of DaemonSet %s still terminating", len(l.Items), name)
+	})
 }

@@ -6,8 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"kubeup.dev/kubeup/internal/host"
@@ -95,5 +99,35 @@ func TestEtcdConvertsToAStaticPod(t *testing.T) {
 	if len(cmds) != 3 || !strings.Contains(cmds[0], "rm -f /etc/systemd/system/etcd.service") ||
 		!strings.Contains(cmds[1], "until stamped etcd ") || !strings.Contains(cmds[2], "endpoint health") {
 		t.Errorf("want the unit retired, the pod started and waited for, then the member's health; ran:\n%s", strings.Join(cmds, "\n"))
+	}
+}
+
+// TestSystemdModeDeletesTheNetworkDaemonSetsAndTheirPods: back in systemd
+// mode, apply deletes the DaemonSets of static-pods mode and their pods,
+// and returns once the pods are gone, before the units start.
+func TestSystemdModeDeletesTheNetworkDaemonSetsAndTheirPods(t *testing.T) {
+	r, _ := testRun(t)
+	var objs []runtime.Object
+	for _, d := range []struct{ name, label string }{{"kube-proxy", "kube-proxy"}, {"kube-flannel", "flannel"}} {
+		sel := map[string]string{"k8s-app": d.label}
+		objs = append(objs,
+			&appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: d.name, Namespace: "kube-system"},
+				Spec: appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: sel}}},
+			&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: d.name + "-abcde", Namespace: "kube-system", Labels: sel}})
+	}
+	objs = append(objs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "coredns-1", Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}})
+	cs := fake.NewSimpleClientset(objs...)
+	r.Clientset, r.Waits.Nodes = cs, 5*time.Second
+	rep, err := runPhases(t, r, false, "addons/network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := changeList(rep); len(got) != 2 || !strings.Contains(got[0], "delete DaemonSet kube-system/kube-flannel and its pods") {
+		t.Errorf("changes %q", got)
+	}
+	ds, _ := cs.AppsV1().DaemonSets("kube-system").List(t.Context(), metav1.ListOptions{})
+	pods, _ := cs.CoreV1().Pods("kube-system").List(t.Context(), metav1.ListOptions{})
+	if len(ds.Items) != 0 || len(pods.Items) != 1 || pods.Items[0].Name != "coredns-1" {
+		t.Errorf("left %d DaemonSets and pods %v", len(ds.Items), pods.Items)
 	}
 }
