@@ -26,6 +26,30 @@ func parses(t *testing.T, what, cmd string) {
 	}
 }
 
+// ensured runs what sup.Ensure decides for name in state st and returns
+// the command it ran, "" when it decided nothing; it fails the test when
+// the decision is not what (empty: nothing).
+func ensured(t *testing.T, sup Supervisor, name string, st State, stamp string, noBlock bool, what string) string {
+	t.Helper()
+	a := sup.Ensure(name, st, stamp, EnsureOptions{NoBlock: noBlock})
+	if what == "" {
+		if a != nil {
+			t.Errorf("%+v: want nothing, got %q", st, a.What)
+		}
+		return ""
+	}
+	if a == nil || a.What != what {
+		t.Fatalf("%+v: action %+v, want %q", st, a, what)
+	}
+	f := host.NewFake("n").On(`.`, host.Reply{})
+	if err := a.Do(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	cmd := f.Commands()[0]
+	parses(t, what, cmd)
+	return cmd
+}
+
 func TestStaticPodEnsureDecides(t *testing.T) {
 	const stamp = "0123456789abcdef"
 	cases := []struct {
@@ -44,22 +68,10 @@ func TestStaticPodEnsureDecides(t *testing.T) {
 		{"current, pod not up yet, no block", State{Enabled: true, Stamp: stamp}, true, "", false, false},
 	}
 	for _, c := range cases {
-		a := StaticPod{}.Ensure("etcd", c.st, stamp, EnsureOptions{NoBlock: c.noBlock})
+		cmd := ensured(t, StaticPod{}, "etcd", c.st, stamp, c.noBlock, c.what)
 		if c.what == "" {
-			if a != nil {
-				t.Errorf("%s: want nothing, got %q", c.name, a.What)
-			}
 			continue
 		}
-		if a == nil || a.What != c.what {
-			t.Fatalf("%s: action %+v, want %q", c.name, a, c.what)
-		}
-		f := host.NewFake("n").On(`.`, host.Reply{})
-		if err := a.Do(context.Background(), f); err != nil {
-			t.Fatal(err)
-		}
-		cmd := f.Commands()[0]
-		parses(t, c.name, cmd)
 		if got := strings.Contains(cmd, `sed -e 's/KUBEUP_STAMP/"`+stamp+`"/g' /var/lib/kubeup/manifests/etcd.yaml > /etc/kubernetes/manifests/.etcd.yaml.tmp`); got != c.install {
 			t.Errorf("%s: installs %v, want %v:\n%s", c.name, got, c.install, cmd)
 		}
@@ -111,22 +123,10 @@ func TestDaemonSetEnsureDecides(t *testing.T) {
 		{"files changed", State{Active: true, Enabled: true, Stamp: "old"}, false, "restart kube-proxy (its files changed)", "pkill -x kube-proxy"},
 	}
 	for _, c := range cases {
-		a := DaemonSet{}.Ensure("kube-proxy", c.st, stamp, EnsureOptions{NoBlock: c.noBlock})
+		cmd := ensured(t, DaemonSet{}, "kube-proxy", c.st, stamp, c.noBlock, c.what)
 		if c.what == "" {
-			if a != nil {
-				t.Errorf("%s: want nothing, got %q", c.name, a.What)
-			}
 			continue
 		}
-		if a == nil || a.What != c.what {
-			t.Fatalf("%s: action %+v, want %q", c.name, a, c.what)
-		}
-		f := host.NewFake("n").On(`.`, host.Reply{})
-		if err := a.Do(context.Background(), f); err != nil {
-			t.Fatal(err)
-		}
-		cmd := f.Commands()[0]
-		parses(t, c.name, cmd)
 		if !strings.Contains(cmd, c.contains) || !strings.Contains(cmd, "/var/lib/kubeup/units/kube-proxy.stamp") {
 			t.Errorf("%s: command lacks %q or the stamp record:\n%s", c.name, c.contains, cmd)
 		}
