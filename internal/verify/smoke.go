@@ -248,15 +248,23 @@ func serverService(node string) *corev1.Service {
 	}
 }
 
+// clientAttempts is how many times, one second apart, a client pod tries
+// each Service URL and name. After the only API server restarts, client-go
+// informers (CoreDNS's, kube-proxy's) retry with a backoff of up to 30 s,
+// doubled by jitter: a new Service may stay unknown to them for about a
+// minute (48 s measured after a control-plane mode conversion), so 90
+// attempts outlast it while a broken network still fails within minutes.
+const clientAttempts = "90"
+
 func clientPod(node, image string, urls []string, name string) *corev1.Pod {
-	get := append([]string{"get", "-attempts", "30", "-timeout", "3s"}, urls...)
+	get := append([]string{"get", "-attempts", clientAttempts, "-timeout", "3s"}, urls...)
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "client-" + node, Labels: map[string]string{"role": "client", "node": node}},
 		Spec: corev1.PodSpec{
 			NodeName: node, Tolerations: tolerateAll(), RestartPolicy: corev1.RestartPolicyNever,
 			Containers: []corev1.Container{
 				{Name: "get", Image: image, ImagePullPolicy: corev1.PullNever, Args: get, Env: downwardEnv()},
-				{Name: "resolve", Image: image, ImagePullPolicy: corev1.PullNever, Args: []string{"resolve", "-attempts", "30", "-timeout", "3s", name}},
+				{Name: "resolve", Image: image, ImagePullPolicy: corev1.PullNever, Args: []string{"resolve", "-attempts", clientAttempts, "-timeout", "3s", name}},
 			},
 		},
 	}
