@@ -12,14 +12,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kubeup.dev/kubeup/internal/apply"
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/artifacts/source"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
-	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/plan"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/remoteops"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
 )
@@ -83,25 +84,24 @@ func (o *applyOptions) run(ctx context.Context, app *App) error {
 	}
 	defer logFile.Close()
 	sink := progressSink(app, o.output)
-	r, cleanup, err := o.prepare(ctx, app, c, dir, logFile, sink)
+	ro, cleanup, err := o.prepare(ctx, app, c, dir, logFile, sink)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	defer r.Close()
-	return o.execute(ctx, app, r, sink, logFile)
+	return o.execute(ctx, app, c, ro, sink, logFile)
 }
 
-// prepare builds the run: planned files, artifacts and a dialer. A dry
-// run plans from a temporary copy of the state and uses the artifact
-// cache read-only: it reports what it would create and build instead.
-// cleanup removes what prepare made for the run.
-func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, dir string, logFile *os.File, sink phase.Sink) (r *phases.Run, cleanup func(), err error) {
+// prepare chooses the run's parts: planned files, artifacts and a
+// dialer. A dry run plans from a temporary copy of the state and uses the
+// artifact cache read-only: it reports what it would create and build
+// instead. cleanup removes what prepare made for the run.
+func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, dir string, logFile *os.File, sink phase.Sink) (ro remoteops.Options, cleanup func(), err error) {
 	planDir, cleanup := dir, func() {}
 	if o.dryRun {
 		sc, err := newScratch(dir)
 		if err != nil {
-			return nil, nil, err
+			return ro, nil, err
 		}
 		planDir, cleanup = sc.dir, func() { sc.Close() }
 		defer func() {
@@ -112,11 +112,11 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 	}
 	pc, err := plan.ForCluster(planDir, c, time.Now(), rand.Reader)
 	if err != nil {
-		return nil, nil, fmt.Errorf("plan cluster %s: %w", c.Metadata.Name, err)
+		return ro, nil, fmt.Errorf("plan cluster %s: %w", c.Metadata.Name, err)
 	}
 	root, err := cache.Root(o.cacheDir, os.Getenv)
 	if err != nil {
-		return nil, nil, err
+		return ro, nil, err
 	}
 	var m *manifest.Manifest
 	var artDir string
@@ -124,33 +124,35 @@ func (o *applyOptions) prepare(ctx context.Context, app *App, c *spec.Cluster, d
 		var would []string
 		m, artDir, would, err = source.Check(ctx, c, source.Options{CacheRoot: root})
 		if err != nil {
-			return nil, nil, err
+			return ro, nil, err
 		}
 		reportDryRun(sink, append(stateNotes(dir, pc.Changes), prefixed("would ", would)...))
 	} else {
 		disp := progress.New(app.Err, progress.Options{Terminal: progress.IsTerminal(app.Err)})
 		if m, artDir, err = source.Resolve(ctx, c, source.Options{CacheRoot: root, Progress: disp}); err != nil {
-			return nil, nil, err
+			return ro, nil, err
 		}
 	}
 	red := phase.NewRedactor(pc.Secrets.Values()...)
 	log := phase.NewDebugLogger(logFile, red)
-	r = phases.NewRun(c, dir, pc, log)
-	r.Redactor = red
-	r.Artifacts, r.ArtifactsDir = m, artDir
-	r.IgnorePreflight, r.SkipSmoke = o.ignorePreflight, o.skipSmoke
-	r.Dialer = userDialer(app, planDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log})
-	return r, cleanup, nil
+	return remoteops.Options{StateDir: dir, Plan: pc, Artifacts: m, ArtifactsDir: artDir, Log: log, Redactor: red,
+		IgnorePreflight: o.ignorePreflight, SkipSmoke: o.skipSmoke,
+		Dialer: userDialer(app, planDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log}),
+	}, cleanup, nil
 }
 
-func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, sink phase.Sink, logFile *os.File) error {
-	jr, last, err := openJournal(app.Err, r.StateDir, "apply", o.dryRun)
+// execute builds the run of c from ro and what the journal says of the
+// last apply, and runs apply's phases.
+func (o *applyOptions) execute(ctx context.Context, app *App, c *spec.Cluster, ro remoteops.Options, sink phase.Sink, logFile *os.File) error {
+	jr, last, err := openJournal(app.Err, ro.StateDir, "apply", o.dryRun)
 	if err != nil {
 		return err
 	}
-	r.Converged = last != nil && last.Converged()
+	ro.Converged = last != nil && last.Converged()
+	r := remoteops.New(c, ro)
+	defer r.Close()
 	runner, err := phase.New(phase.Options{Concurrency: o.concurrency, DryRun: o.dryRun, SkipPhases: o.skipPhases,
-		Sink: withJournal(sink, jr), Log: r.Log, Redactor: r.Redactor}, phases.Apply()...)
+		Sink: withJournal(sink, jr), Log: r.Log, Redactor: r.Redactor}, apply.Phases()...)
 	if err != nil {
 		closeJournal(app, jr)
 		return usageError{err}
@@ -159,7 +161,7 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, sin
 	reportRun(app, r, rep, jr, o.output, logFile)
 	if runErr != nil {
 		code := ExitFailure
-		var pe *phases.PreflightError
+		var pe *apply.PreflightError
 		if errors.As(runErr, &pe) {
 			code = ExitPreflight
 		}
@@ -169,7 +171,7 @@ func (o *applyOptions) execute(ctx context.Context, app *App, r *phases.Run, sin
 	return nil
 }
 
-func (o *applyOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report) {
+func (o *applyOptions) summary(w io.Writer, r *remoteops.Run, rep *phase.Report) {
 	if o.output == "json" {
 		return
 	}
@@ -179,7 +181,7 @@ func (o *applyOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report) {
 		fmt.Fprintf(w, "cluster %s: nothing changed, everything is as the spec says\n", r.Cluster.Metadata.Name)
 	default:
 		fmt.Fprintf(w, "cluster %s is ready (%d changes)\n  export KUBECONFIG=%s\n  kubectl get nodes\n",
-			r.Cluster.Metadata.Name, rep.Changes(), phases.AdminKubeconfigPath(r.StateDir))
+			r.Cluster.Metadata.Name, rep.Changes(), remoteops.AdminKubeconfigPath(r.StateDir))
 	}
 }
 

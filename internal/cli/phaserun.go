@@ -7,8 +7,8 @@ import (
 
 	"kubeup.dev/kubeup/internal/journal"
 	"kubeup.dev/kubeup/internal/phase"
-	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/remoteops"
 )
 
 // progressSink shows a run's progress: lines for people on stderr and
@@ -24,7 +24,7 @@ func progressSink(app *App, output string) phase.Sink {
 // reportRun ends a run of apply or reset: it closes the journal, then
 // prints the warnings, the timing table (text output) and where the
 // debug log is.
-func reportRun(app *App, r *phases.Run, rep *phase.Report, jr *journal.Writer, output string, logFile *os.File) {
+func reportRun(app *App, r *remoteops.Run, rep *phase.Report, jr *journal.Writer, output string, logFile *os.File) {
 	closeJournal(app, jr)
 	for _, w := range r.Warnings() {
 		fmt.Fprintln(app.Err, "warning:", w)

@@ -16,9 +16,10 @@ import (
 
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
-	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/remoteops"
+	"kubeup.dev/kubeup/internal/reset"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/state"
 	"kubeup.dev/kubeup/internal/supervisor"
@@ -45,7 +46,7 @@ func newResetCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset -f FILE",
 		Short: "Remove everything kubeup put on the hosts: services, containers, files, interfaces, iptables rules",
-		Long: "Reset removes what kubeup recorded it installed on each host (" + phases.InstallRecordPath + ", written by apply):\n" +
+		Long: "Reset removes what kubeup recorded it installed on each host (" + remoteops.InstallRecordPath + ", written by apply):\n" +
 			"it stops and disables kubeup's units, removes the kubelet's pod containers and the images kubeup imported,\n" +
 			"unmounts the kubelet's volumes, deletes the CNI interfaces, flannel's routes and the iptables chains KUBE-*\n" +
 			"and FLANNEL-*, and removes the files, binaries and data directories kubeup wrote, on every host in parallel.\n" +
@@ -67,7 +68,7 @@ func newResetCmd(app *App) *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "text", "progress format: text or json (one event per line)")
 	f.BoolVar(&o.acceptHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (a changed key always fails)")
 	f.DurationVar(&o.sshTimeout, "ssh-timeout", host.DefaultTimeout, "how long a host may not answer before reset fails")
-	f.DurationVar(&o.drainTimeout, "drain-timeout", phases.DefaultDrainTimeout, "how long --host waits for the Node's pods to be evicted")
+	f.DurationVar(&o.drainTimeout, "drain-timeout", reset.DefaultDrainTimeout, "how long --host waits for the Node's pods to be evicted")
 	f.BoolVar(&o.force, "force", false, "also reset hosts that carry no mark of this cluster but hold Kubernetes: only what kubeup installs is removed, and the list is printed first")
 	return cmd
 }
@@ -80,7 +81,7 @@ func (o *resetOptions) run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	sel, err := phases.ResetSelection(c, o.hosts)
+	sel, err := reset.Selection(c, o.hosts)
 	if err != nil {
 		return usageError{err}
 	}
@@ -145,7 +146,7 @@ func readerIsTerminal(r io.Reader) bool {
 
 // prepare builds the run: the planned paths, the PKI when the state
 // directory has one (for the drain), and a dialer.
-func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir string, logFile *os.File) (*phases.Run, error) {
+func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir string, logFile *os.File) (*remoteops.Run, error) {
 	hosts, err := plannedPaths(c)
 	if err != nil {
 		return nil, err
@@ -153,13 +154,13 @@ func (o *resetOptions) prepare(app *App, c *spec.Cluster, dir, knownHostsDir str
 	// Without certificates the drain warns and is left out.
 	st, _ := pki.Load(state.PKIDir(dir), c)
 	log := phase.NewDebugLogger(logFile, phase.NewRedactor())
-	r := phases.NewRun(c, dir, &plan.Cluster{Hosts: hosts, PKI: st}, log)
-	// Reset stops the systemd units a host's record lists, whatever the
-	// spec's mode now says; static pods and DaemonSet pods go with the
-	// kubelet's containers.
-	r.Supervisor = supervisor.Systemd{}
-	r.Dialer = userDialer(app, knownHostsDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log})
-	return r, nil
+	return remoteops.New(c, remoteops.Options{StateDir: dir, Plan: &plan.Cluster{Hosts: hosts, PKI: st}, Log: log,
+		// Reset stops the systemd units a host's record lists, whatever
+		// the spec's mode now says; static pods and DaemonSet pods go
+		// with the kubelet's containers.
+		Supervisor: supervisor.Systemd{},
+		Dialer:     userDialer(app, knownHostsDir, host.DialOptions{Timeout: o.sshTimeout, AcceptNewHostKeys: o.acceptHostKeys, Logger: log}),
+	}), nil
 }
 
 // plannedPaths plans the cluster in a throw-away state directory: reset
@@ -178,9 +179,9 @@ func plannedPaths(c *spec.Cluster) ([]plan.HostFiles, error) {
 	return pc.Hosts, nil
 }
 
-func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel []string, logFile *os.File) error {
+func (o *resetOptions) execute(ctx context.Context, app *App, r *remoteops.Run, sel []string, logFile *os.File) error {
 	sink := progressSink(app, o.output)
-	ps := phases.Reset(phases.ResetOptions{Hosts: sel, DrainTimeout: o.drainTimeout, Force: o.force})
+	ps := reset.Phases(reset.Options{Hosts: sel, DrainTimeout: o.drainTimeout, Force: o.force})
 	jr, _, err := openJournal(app.Err, r.StateDir, "reset", o.dryRun)
 	if err != nil {
 		return err
@@ -192,7 +193,7 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 	}
 	rep, runErr := runner.Run(ctx, r)
 	reportRun(app, r, rep, jr, o.output, logFile)
-	if errors.Is(runErr, phases.ErrNotMarked) {
+	if errors.Is(runErr, reset.ErrNotMarked) {
 		return &ExitError{Code: ExitPreflight, Err: fmt.Errorf("%w\nnothing was changed on any host", runErr)}
 	}
 	if runErr != nil {
@@ -202,7 +203,7 @@ func (o *resetOptions) execute(ctx context.Context, app *App, r *phases.Run, sel
 	return nil
 }
 
-func (o *resetOptions) summary(w io.Writer, r *phases.Run, rep *phase.Report, sel []string) {
+func (o *resetOptions) summary(w io.Writer, r *remoteops.Run, rep *phase.Report, sel []string) {
 	if o.output == "json" {
 		return
 	}

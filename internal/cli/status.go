@@ -11,10 +11,11 @@ import (
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/journal"
 	"kubeup.dev/kubeup/internal/phase"
-	"kubeup.dev/kubeup/internal/phases"
 	"kubeup.dev/kubeup/internal/pki"
 	"kubeup.dev/kubeup/internal/plan"
+	"kubeup.dev/kubeup/internal/remoteops"
 	"kubeup.dev/kubeup/internal/state"
+	"kubeup.dev/kubeup/internal/status"
 )
 
 // statusOptions are the flags of kubeup status.
@@ -50,12 +51,12 @@ func (o *statusOptions) run(ctx context.Context, app *App) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s has no usable certificates (%w): run kubeup apply -f %s first", c.Metadata.Name, err, o.file)
 	}
-	r := phases.NewRun(c, dir, &plan.Cluster{PKI: st}, nil)
+	waits := remoteops.DefaultWaits()
+	waits.Nodes = o.timeout
+	r := remoteops.New(c, remoteops.Options{StateDir: dir, Plan: &plan.Cluster{PKI: st}, SkipSmoke: !o.smoke, Waits: waits,
+		Dialer: userDialer(app, dir, host.DialOptions{Timeout: o.sshTimeout})})
 	defer r.Close()
-	r.SkipSmoke = !o.smoke
-	r.Waits.Nodes = o.timeout
-	r.Dialer = userDialer(app, dir, host.DialOptions{Timeout: o.sshTimeout})
-	runner, err := phase.New(phase.Options{Sink: progressSink(app, "text")}, phases.Status()...)
+	runner, err := phase.New(phase.Options{Sink: progressSink(app, "text")}, status.Phases()...)
 	if err != nil {
 		return err
 	}
