@@ -136,8 +136,8 @@ func checkReapplyRestartsNothing(t *testing.T, kubeup, dir, specPath string, k k
 // TestStaticPods deploys a control plane and two workers in static-pods
 // mode: etcd and the control plane run as static pods, kube-proxy and
 // flannel as DaemonSets, apply validates the cluster (smoke pods on every
-// node), a re-apply restarts nothing, and reset leaves every node as it
-// found it.
+// node), a re-apply restarts nothing, switching back to systemd mode
+// converts it, and reset leaves every node as it found it.
 func TestStaticPods(t *testing.T) {
 	const nodes, cps = 3, 1
 	kubeup, dir, name, specPath := newSandbox(t, "sp", nodes, cps)
@@ -154,6 +154,7 @@ func TestStaticPods(t *testing.T) {
 	must(t, dir, 5*time.Minute, kubeup, "status", "-f", specPath)
 	checkCISOnHost(t, name+"-node1")
 	checkReapplyRestartsNothing(t, kubeup, dir, specPath, k, pods)
+	checkBackToSystemd(t, kubeup, dir, name, specPath, k, nodes)
 
 	must(t, dir, 10*time.Minute, kubeup, "reset", "-f", specPath, "--yes")
 	after := listNodes(t, kubeup, dir, name, nodes)
@@ -192,4 +193,38 @@ func checkConversion(t *testing.T, kubeup, dir, name, specPath string, nodes, cp
 	}
 	pods := checkStaticPodLayout(t, k, name, nodes, cps)
 	checkReapplyRestartsNothing(t, kubeup, dir, specPath, k, pods)
+}
+
+// checkBackToSystemd switches a static-pods cluster back to systemd
+// mode: the static pods and the network DaemonSets give way to units, and
+// a ConfigMap written before stays.
+func checkBackToSystemd(t *testing.T, kubeup, dir, name, specPath string, k kube, nodes int) {
+	t.Helper()
+	k.run("create", "configmap", "kept", "--from-literal=written=in-static-pods-mode")
+	setMode(t, specPath, "systemd")
+	r := must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath)
+	t.Logf("conversion back to systemd took %.1fs", r.took.Seconds())
+	if v := k.run("get", "configmap", "kept", "-o", "jsonpath={.data.written}").out; v != "in-static-pods-mode" {
+		t.Errorf("the ConfigMap written before the conversion reads %q", v)
+	}
+	left := k.run("-n", "kube-system", "get", "pods,daemonsets", "-o", "name").out
+	for _, gone := range []string{"pod/etcd-", "pod/kube-apiserver-", "pod/kube-proxy-", "pod/kube-flannel-", "daemonset.apps/"} {
+		if strings.Contains(left, gone) {
+			t.Errorf("kube-system still holds %s* after the conversion to systemd:\n%s", gone, left)
+		}
+	}
+	for i := 1; i <= nodes; i++ {
+		node := fmt.Sprintf("%s-node%d", name, i)
+		units := []string{"kubelet", "kube-proxy", "flanneld"}
+		if i == 1 {
+			units = append(units, "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+		}
+		out := run(t, "", time.Minute, "docker", append([]string{"exec", node, "systemctl", "is-active"}, units...)...).out
+		if strings.Count(out, "active\n") != len(units) || strings.Contains(out, "inactive") {
+			t.Errorf("%s: units %v are not all active:\n%s", node, units, out)
+		}
+		if ls := run(t, "", time.Minute, "docker", "exec", node, "sh", "-c", "ls /etc/kubernetes/manifests 2>/dev/null").out; strings.TrimSpace(ls) != "" {
+			t.Errorf("%s keeps static pod manifests: %s", node, ls)
+		}
+	}
 }
