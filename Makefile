@@ -1,7 +1,8 @@
 # kubeup: the two set-up commands are `make demo` and `make test`.
 GO        ?= go
 BIN       := bin/kubeup
-K8S_VER   ?= v1.34.4
+# K8S_VER: the Kubernetes version of demo and conformance (default: kubeup's, see kubeup versions)
+K8S_VER   ?=
 DEMO_NAME ?= demo
 E2E_TIMEOUT ?= 80m
 

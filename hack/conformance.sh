@@ -11,10 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/lib.sh
-version=${1:-v1.34.4}
+version=${1:-}
 parallel=${CONFORMANCE_PARALLEL:-4}
 mode=${CONFORMANCE_MODE:-systemd}
 kubeup=$PWD/bin/kubeup
+version=${version:-$("$kubeup" versions --default)}
 results=${CONFORMANCE_RESULTS:-$PWD/conformance/results}
 focus=()
 if [ -n "${CONFORMANCE_FOCUS:-}" ]; then focus=(--focus "$CONFORMANCE_FOCUS"); fi

@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/lib.sh
-name=${1:-demo} version=${2:-v1.34.4}
+name=${1:-demo} version=${2:-}
 kubeup=$PWD/bin/kubeup
+version=${version:-$("$kubeup" versions --default)}
 out=$PWD/_out
 spec=$out/$name.yaml
 mkdir -p "$out"
@@ -16,6 +17,7 @@ step "artifacts for Kubernetes $version (cached in ~/.cache/kubeup; the first bu
 "$kubeup" artifacts build --kubernetes-version "$version"
 
 sandbox_1cp2w "$kubeup" "$name" "$spec"
+sed -i "s/^\( *kubernetesVersion:\).*/\1 $version/" "$spec"
 
 step "kubeup apply -f $spec"
 "$kubeup" apply -f "$spec"

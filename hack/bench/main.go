@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 type options struct {
@@ -36,7 +38,7 @@ type figure struct {
 func main() {
 	var o options
 	flag.StringVar(&o.kubeup, "kubeup", "bin/kubeup", "kubeup binary")
-	flag.StringVar(&o.version, "kubernetes-version", "v1.34.4", "Kubernetes version")
+	flag.StringVar(&o.version, "kubernetes-version", versions.Default(), "Kubernetes version")
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per figure")
 	flag.IntVar(&o.resetRepeats, "reset-repeats", 10, "apply, pods and reset rounds of the repeated reset test (0 skips it)")

@@ -91,10 +91,10 @@ func TestContainerdImportsArchivesOfSeveralImages(t *testing.T) {
 		name, listed, mode string
 		changes, ran       []string
 	}{
-		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.34.4\n", mode: spec.ModeStaticPods,
-			changes: []string{"import images registry.k8s.io/kube-apiserver:v1.34.4, registry.k8s.io/kube-proxy:v1.34.4"},
+		{name: "one missing", listed: "registry.k8s.io/kube-apiserver:v1.37.2\n", mode: spec.ModeStaticPods,
+			changes: []string{"import images registry.k8s.io/kube-apiserver:v1.37.2, registry.k8s.io/kube-proxy:v1.37.2"},
 			ran:     []string{"ctr -n k8s.io images import /var/lib/kubeup/images/kubernetes-images.tar"}},
-		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.34.4\nregistry.k8s.io/kube-proxy:v1.34.4\n", mode: spec.ModeStaticPods},
+		{name: "all there", listed: "registry.k8s.io/kube-apiserver:v1.37.2\nregistry.k8s.io/kube-proxy:v1.37.2\n", mode: spec.ModeStaticPods},
 		{name: "systemd mode", mode: spec.ModeSystemd},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +102,7 @@ func TestContainerdImportsArchivesOfSeveralImages(t *testing.T) {
 			r.Cluster.Spec.ControlPlane.Mode = tc.mode
 			onlyNode2(r)
 			r.Artifacts.Artifacts = append(r.Artifacts.Artifacts, manifest.Artifact{Name: "kubernetes-images", Kind: manifest.KindImage,
-				Images: []string{"registry.k8s.io/kube-apiserver:v1.34.4", "registry.k8s.io/kube-proxy:v1.34.4"}})
+				Images: []string{"registry.k8s.io/kube-apiserver:v1.37.2", "registry.k8s.io/kube-proxy:v1.37.2"}})
 			f := onUnits(r, fakes["node2"], map[string]string{"containerd": "active enabled"})
 			f.On(`^ctr -n k8s.io images ls -q$`, host.Reply{Stdout: tc.listed}).On(`^ctr -n k8s.io images import `, host.Reply{})
 			rep, err := runPhases(t, r, false, "containerd")

@@ -11,6 +11,7 @@ import (
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/remoteops"
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // PreflightError lists the failed checks of one host; apply exits with
@@ -216,11 +217,24 @@ func checkClock(_ *remoteops.Run, _ spec.Host, f *remoteops.Facts) []remoteops.F
 	return nil
 }
 
+// refusesCgroupV1 is the first minor whose kubelet refuses cgroup v1
+// hosts unless told otherwise (failCgroupV1).
+const refusesCgroupV1 = 35
+
 func checkCgroup(r *remoteops.Run, _ spec.Host, f *remoteops.Facts) []remoteops.Finding {
 	if f.CgroupFS == "" || f.CgroupV2() {
 		return nil
 	}
-	return warnf("CgroupV1", "cgroup v1 is deprecated in Kubernetes %s: boot with systemd.unified_cgroup_hierarchy=1 when you can", r.Cluster.Spec.KubernetesVersion)
+	k := r.Cluster.Spec.KubernetesVersion
+	minor, err := versions.Minor(k)
+	switch {
+	case err == nil && minor >= refusesCgroupV1 && !r.Cluster.Spec.Kubelet.AllowCgroupV1:
+		return fail("CgroupV1", "the host runs cgroup v1, which the kubelet of Kubernetes %s refuses: boot it with cgroup v2 "+
+			"(systemd.unified_cgroup_hierarchy=1 on the kernel command line), or set spec.kubelet.allowCgroupV1: true to run on v1 anyway (deprecated)", k)
+	case r.Cluster.Spec.Kubelet.AllowCgroupV1:
+		return nil // spec validation warned about the opt-in
+	}
+	return warnf("CgroupV1", "cgroup v1 is deprecated in Kubernetes %s: boot with systemd.unified_cgroup_hierarchy=1 when you can", k)
 }
 
 // cniPlugins are the reference plugins flannel's CNI config delegates to.

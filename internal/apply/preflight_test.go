@@ -143,3 +143,38 @@ func TestPreflightMergedUsr(t *testing.T) {
 		t.Errorf("static-pods mode: %v", err)
 	}
 }
+
+// TestPreflightCgroupV1: the kubelet of 1.35 and later refuses cgroup v1
+// hosts, so preflight fails there naming the host and both ways out,
+// unless spec.kubelet.allowCgroupV1 opts in; 1.34 (an upgrade source) is
+// only warned about.
+func TestPreflightCgroupV1(t *testing.T) {
+	v1 := map[string]string{"node3": strings.Replace(strings.Replace(remoteopstest.GoodFacts, "HOST", "node3", 1), "cgroup=cgroup2fs", "cgroup=tmpfs", 1)}
+	for _, tc := range []struct {
+		version string
+		allow   bool
+		fails   bool
+	}{{"v1.37.2", false, true}, {"v1.35.4", false, true}, {"v1.37.2", true, false}, {"v1.34.4", false, false}} {
+		r, fakes := testRun(t)
+		r.Cluster.Spec.KubernetesVersion, r.Cluster.Spec.Kubelet.AllowCgroupV1 = tc.version, tc.allow
+		for name, f := range fakes {
+			out, ok := v1[name]
+			if !ok {
+				out = strings.Replace(remoteopstest.GoodFacts, "HOST", name, 1)
+			}
+			f.OnFunc(`^\. /etc/os-release`, func(string, []byte) host.Reply { return host.Reply{Stdout: out + "time=" + nowStamp() + "\n"} })
+		}
+		_, err := runPhases(t, r, false, "facts", "preflight")
+		if !tc.fails {
+			if err != nil {
+				t.Errorf("%s, allowCgroupV1 %v: %v", tc.version, tc.allow, err)
+			}
+			continue
+		}
+		for _, want := range []string{"node3", "[CgroupV1]", "kubelet of Kubernetes " + tc.version + " refuses", "systemd.unified_cgroup_hierarchy=1", "spec.kubelet.allowCgroupV1: true"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s on cgroup v1: error lacks %q: %v", tc.version, want, err)
+			}
+		}
+	}
+}

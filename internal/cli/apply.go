@@ -73,7 +73,7 @@ func (o *applyOptions) run(ctx context.Context, app *App) error {
 	if o.output != "text" && o.output != "json" {
 		return usageError{fmt.Errorf("-o %q: use text or json", o.output)}
 	}
-	c, err := loadValidSpec(app.Err, o.file)
+	c, err := loadTargetSpec(app.Err, o.file, time.Now())
 	if err != nil {
 		return err
 	}

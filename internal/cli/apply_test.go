@@ -95,7 +95,7 @@ func TestApplyDryRunWritesNothing(t *testing.T) {
 	for _, want := range []string{
 		"dry run: would create " + filepath.Join(specDir, ".kubeup", "demo", "secrets.yaml"),
 		"certificates and keys in " + filepath.Join(specDir, ".kubeup", "demo", "pki") + ": ca, ",
-		"dry run: would build kubernetes v1.34.4 (amd64): not in the cache",
+		"dry run: would build kubernetes v1.37.2 (amd64): not in the cache",
 		"dry run: would build etcd ",
 	} {
 		if !strings.Contains(got, want) {
@@ -116,7 +116,7 @@ func TestApplyDryRunWritesNothing(t *testing.T) {
 	before = tree(t, specDir)
 	stdout, _, _, _ = dryRun(t, specPath)
 	sameTree(t, "state directory", before, tree(t, specDir))
-	if strings.Contains(stdout, "would create") || !strings.Contains(stdout, "dry run: would build kubernetes v1.34.4") {
+	if strings.Contains(stdout, "would create") || !strings.Contains(stdout, "dry run: would build kubernetes v1.37.2") {
 		t.Errorf("dry run with the state in place:\n%s", stdout)
 	}
 }

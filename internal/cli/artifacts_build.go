@@ -13,7 +13,6 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
-	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -60,7 +59,7 @@ func newArtifactsBuildCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd, app, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.version, "kubernetes-version", spec.DefaultKubernetesVersion, "Kubernetes version (v1.Y.Z)")
+	f.StringVar(&o.version, "kubernetes-version", versions.Default(), "Kubernetes version (v1.Y.Z)")
 	f.StringVar(&o.arch, "arch", "amd64", "architecture of the hosts")
 	f.BoolVar(&o.force, "force", false, "rebuild every component even when its cached build is current")
 	o.goBuildFlags.add(f)

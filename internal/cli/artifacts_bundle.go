@@ -13,7 +13,6 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
-	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -39,7 +38,7 @@ func newArtifactsBundleCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBundle(cmd, app, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.version, "kubernetes-version", spec.DefaultKubernetesVersion, "Kubernetes version")
+	f.StringVar(&o.version, "kubernetes-version", versions.Default(), "Kubernetes version")
 	f.StringVar(&o.arch, "arch", "amd64", "architecture of the hosts")
 	f.StringVar(&o.out, "out", "", "bundle file: NAME.tar, NAME.tar.gz or NAME.tar.zst")
 	f.StringVar(&o.fromCache, "from-cache", "", "cache directory (default $"+cache.EnvVar+" or ~/.cache/kubeup), "+

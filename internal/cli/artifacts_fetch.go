@@ -13,6 +13,7 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/fetch"
 	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // fetchOptions are the flags of kubeup artifacts fetch.
@@ -49,7 +50,7 @@ func newArtifactsFetchCmd(app *App) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.specPath, "file", "f", "", "cluster spec: its kubernetesVersion and spec.artifacts.mirrors")
-	f.StringVar(&o.version, "kubernetes-version", "", "Kubernetes version (default: the spec's, else "+spec.DefaultKubernetesVersion+")")
+	f.StringVar(&o.version, "kubernetes-version", "", "Kubernetes version (default: the spec's, else "+versions.Default()+")")
 	f.StringVar(&o.arch, "arch", "amd64", "architecture of the hosts")
 	f.StringVar(&o.cacheDir, "cache", "", "cache directory (default $"+cache.EnvVar+" or ~/.cache/kubeup)")
 	f.StringArrayVar(&o.mirrors, "mirror", nil, "NAME=URL: download source NAME from URL (repeatable)")
@@ -98,7 +99,7 @@ func (o *fetchOptions) resolve() (fetch.Options, error) {
 		}
 	}
 	if fo.KubernetesVersion == "" {
-		fo.KubernetesVersion = spec.DefaultKubernetesVersion
+		fo.KubernetesVersion = versions.Default()
 	}
 	if err := o.parsePairs(fo); err != nil {
 		return fo, err

@@ -55,7 +55,7 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 	root := t.TempDir()
 	mirror := "kubernetes=" + srv.URL + "/k8s"
 
-	out, _, err := runArtifacts(t, "fetch", "--dry-run", "--mirror", mirror, "--sources", "kubernetes")
+	out, _, err := runArtifacts(t, "fetch", "--dry-run", "--mirror", mirror, "--sources", "kubernetes", "--kubernetes-version", "v1.34.4")
 	if err != nil || !strings.Contains(out, srv.URL+"/k8s/v1.34.4/bin/linux/amd64/kubelet\n  checksum: "+srv.URL) ||
 		!strings.Contains(out, "make images/kubernetes-images.tar from [kube-apiserver kube-controller-manager kube-proxy kube-scheduler]") {
 		t.Fatalf("fetch --dry-run: %v\n%s", err, out)
@@ -72,7 +72,7 @@ func TestArtifactsFetchBundleInspect(t *testing.T) {
 
 	// Release binaries alone lack the images and etcd: bundle lint says so.
 	file := filepath.Join(t.TempDir(), "b.tar.zst")
-	_, _, err = runArtifacts(t, "bundle", "--from-cache", root, "--out", file)
+	_, _, err = runArtifacts(t, "bundle", "--from-cache", root, "--out", file, "--kubernetes-version", "v1.34.4")
 	if err == nil || !strings.Contains(err.Error(), "registry.k8s.io/pause:3.10.1") || !strings.Contains(err.Error(), "etcd") {
 		t.Fatalf("bundle error %v, want lint naming the pause image and etcd", err)
 	}

@@ -14,7 +14,6 @@ import (
 	"kubeup.dev/kubeup/internal/conformance"
 	"kubeup.dev/kubeup/internal/conformance/testimages"
 	"kubeup.dev/kubeup/internal/progress"
-	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -45,7 +44,7 @@ func newConformanceBuildCmd(app *App) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.version, "kubernetes-version", spec.DefaultKubernetesVersion, "Kubernetes version (v1.Y.Z)")
+	f.StringVar(&o.version, "kubernetes-version", versions.Default(), "Kubernetes version (v1.Y.Z)")
 	o.goBuildFlags.add(f)
 	return cmd
 }

@@ -46,7 +46,7 @@ func (o *planOptions) run(app *App) error {
 	if err := plan.CheckDir(o.out); err != nil {
 		return planDirError(err)
 	}
-	c, err := loadValidSpec(app.Err, o.file)
+	c, err := loadTargetSpec(app.Err, o.file, time.Now())
 	if err != nil {
 		return err
 	}

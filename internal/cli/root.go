@@ -78,6 +78,7 @@ func newRootCmd(app *App) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newVersionCmd(app),
+		newVersionsCmd(app),
 		newConformanceCmd(app),
 		newInitCmd(app),
 		newValidateCmd(app),

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // specError is a spec file with problems, each with its field path.
@@ -72,6 +74,25 @@ func loadValidSpec(w io.Writer, path string) (*spec.Cluster, error) {
 	}
 	if ps.HasErrors() {
 		return nil, &ExitError{Code: ExitInvalid, Err: &specError{path: path, problems: ps}}
+	}
+	return c, nil
+}
+
+// loadTargetSpec is loadValidSpec for the commands that deploy the spec's
+// Kubernetes version (apply, plan): a version upstream no longer
+// maintains is refused (ExitInvalid) and one near its end of life warned
+// about, as of now.
+func loadTargetSpec(w io.Writer, path string, now time.Time) (*spec.Cluster, error) {
+	c, err := loadValidSpec(w, path)
+	if err != nil {
+		return nil, err
+	}
+	warn, err := versions.CheckTarget(c.Spec.KubernetesVersion, now)
+	if err != nil {
+		return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("spec %s: spec.kubernetesVersion: %w", path, err)}
+	}
+	if warn != "" {
+		fmt.Fprintf(w, "warning: spec.kubernetesVersion: %s\n", warn)
 	}
 	return c, nil
 }

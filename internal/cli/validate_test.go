@@ -23,7 +23,7 @@ func TestValidateValid(t *testing.T) {
 	if code != ExitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	want := path + " is valid: cluster solo, 1 host, Kubernetes v1.34.4\n"
+	want := path + " is valid: cluster solo, 1 host, Kubernetes v1.37.2\n"
 	if out != want {
 		t.Errorf("stdout = %q, want %q", out, want)
 	}
@@ -57,7 +57,7 @@ spec:
 	if code != ExitInvalid {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitInvalid, out, errOut)
 	}
-	want := `error: spec.kubernetesVersion: Kubernetes v1.30.0 is not supported: use v1.32 to v1.36
+	want := `error: spec.kubernetesVersion: kubernetes v1.30.0 is not known to this kubeup: it knows 1.34 to 1.37 (default v1.37.2)
 error: spec.hosts[1].address: "10.0.0" is not an IP address or DNS name
 warning: spec.hosts: 2 hosts have the etcd role: an even count tolerates no more failures than 1 would; use 1 or 3
 ` + path + " is invalid: 2 errors, 1 warning\n"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"kubeup.dev/kubeup/internal/spec"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // version and commit say which kubeup this is. Only the linker sets them
@@ -67,5 +67,5 @@ func versionLine(linked buildStamp, bi *debug.BuildInfo) string {
 	default:
 		commit = "commit " + commit
 	}
-	return fmt.Sprintf("kubeup %s (%s; default Kubernetes %s)", v, commit, spec.DefaultKubernetesVersion)
+	return fmt.Sprintf("kubeup %s (%s; default Kubernetes %s)", v, commit, versions.Default())
 }

@@ -17,9 +17,9 @@ func TestVersionLine(t *testing.T) {
 		want   string
 	}{
 		{"make build", buildStamp{"v0.3.0-4-g6c9e8d7", "6c9e8d7a1b2c3d4e"}, &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs("6c9e8d7a1b2c3d4e", "false")},
-			"kubeup v0.3.0-4-g6c9e8d7 (commit 6c9e8d7a1b2c3d4e; default Kubernetes v1.34.4)"},
+			"kubeup v0.3.0-4-g6c9e8d7 (commit 6c9e8d7a1b2c3d4e; default Kubernetes v1.37.2)"},
 		{"make build without VCS stamping", buildStamp{"v0.0.0-6c9e8d7-dirty", "6c9e8d7a1b2c3d4e"}, &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}},
-			"kubeup v0.0.0-6c9e8d7-dirty (commit 6c9e8d7a1b2c3d4e; default Kubernetes v1.34.4)"},
+			"kubeup v0.0.0-6c9e8d7-dirty (commit 6c9e8d7a1b2c3d4e; default Kubernetes v1.37.2)"},
 		{"local changes", buildStamp{version: "v0.3.0-dirty"}, &debug.BuildInfo{Settings: vcs("6c9e8d7", "true")},
 			"kubeup v0.3.0-dirty (commit 6c9e8d7 with local changes; default Kubernetes"},
 		{"go build stamps a pseudo-version", buildStamp{}, &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20260101120000-6c9e8d7a1b2c+dirty"}, Settings: vcs("6c9e8d7a1b2c", "true")},
@@ -38,7 +38,7 @@ func TestVersionLine(t *testing.T) {
 
 func TestVersionCommand(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
-	if code != ExitOK || !strings.HasPrefix(out, "kubeup ") || !strings.Contains(out, "default Kubernetes v1.34.4") || strings.Contains(out, "(devel)") {
+	if code != ExitOK || !strings.HasPrefix(out, "kubeup ") || !strings.Contains(out, "default Kubernetes v1.37.2") || strings.Contains(out, "(devel)") {
 		t.Errorf("exit %d: %q", code, out)
 	}
 }

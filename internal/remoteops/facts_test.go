@@ -14,7 +14,7 @@ func TestParseFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Architecture() != "amd64" || f.CgroupV2() || f.EffectiveUID != 0 || !f.Modules["vxlan"] || !f.CNIPlugins["portmap"] {
+	if f.Architecture() != "amd64" || !f.CgroupV2() || f.EffectiveUID != 0 || !f.Modules["vxlan"] || !f.CNIPlugins["portmap"] {
 		t.Errorf("facts %+v", f)
 	}
 	if f.ClockSkew != 2500*time.Millisecond {

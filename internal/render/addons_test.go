@@ -66,7 +66,7 @@ func TestCoreDNSAddon(t *testing.T) {
 	if dep == nil || svc == nil || cm == nil {
 		t.Fatal("coredns addon lacks its Deployment, Service or ConfigMap")
 	}
-	if *dep.Spec.Replicas != 2 || dep.Spec.Template.Spec.Containers[0].Image != "registry.k8s.io/coredns/coredns:v1.12.4" {
+	if *dep.Spec.Replicas != 2 || dep.Spec.Template.Spec.Containers[0].Image != "registry.k8s.io/coredns/coredns:v1.13.1" {
 		t.Errorf("deployment: replicas %d image %s", *dep.Spec.Replicas, dep.Spec.Template.Spec.Containers[0].Image)
 	}
 	dns, _ := c.Spec.DNSServiceIP()

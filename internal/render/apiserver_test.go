@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-	apiserverv1beta1 "k8s.io/apiserver/pkg/apis/apiserver/v1beta1"
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 
 	"kubeup.dev/kubeup/internal/layout"
@@ -66,17 +65,7 @@ func TestAuthenticationConfig(t *testing.T) {
 		got = append(got, c.Path)
 	}
 	if v1.APIVersion != "apiserver.config.k8s.io/v1" || !v1.Anonymous.Enabled || paths(got) != want || len(v1.JWT) > 0 {
-		t.Errorf("1.34 authentication config: %+v", v1)
-	}
-	b = fileAt(t, renderHosts(t, "external")["master"], layout.AuthenticationConfig).Content
-	var beta apiserverv1beta1.AuthenticationConfiguration
-	decodeStrict(t, b, &beta)
-	got = nil
-	for _, c := range beta.Anonymous.Conditions {
-		got = append(got, c.Path)
-	}
-	if beta.APIVersion != "apiserver.config.k8s.io/v1beta1" || paths(got) != want {
-		t.Errorf("1.32 authentication config: %+v", beta)
+		t.Errorf("authentication config: %+v", v1)
 	}
 }
 

@@ -3,7 +3,6 @@ package render
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-	apiserverv1beta1 "k8s.io/apiserver/pkg/apis/apiserver/v1beta1"
 
 	"kubeup.dev/kubeup/internal/hostfile"
 	"kubeup.dev/kubeup/internal/layout"
@@ -14,13 +13,9 @@ func anonymousPaths() []string { return []string{"/healthz", "/livez", "/readyz"
 
 // authenticationConfigFile renders the AuthenticationConfiguration that
 // limits anonymous requests to the health endpoints (see addAnonymousFlags).
-// The v1 API exists from Kubernetes 1.34; older versions read v1beta1.
-func authenticationConfigFile(in *input) ([]hostfile.File, error) {
-	var obj any = authenticationV1()
-	if in.minor < 34 {
-		obj = authenticationV1beta1()
-	}
-	b, err := yamlFile(obj)
+// The v1 API exists from Kubernetes 1.34, the oldest minor kubeup knows.
+func authenticationConfigFile(*input) ([]hostfile.File, error) {
+	b, err := yamlFile(authenticationV1())
 	if err != nil {
 		return nil, err
 	}
@@ -34,17 +29,6 @@ func authenticationV1() *apiserverv1.AuthenticationConfiguration {
 	}
 	return &apiserverv1.AuthenticationConfiguration{
 		TypeMeta:  typeMeta(apiserverv1.SchemeGroupVersion.String(), "AuthenticationConfiguration"),
-		Anonymous: a,
-	}
-}
-
-func authenticationV1beta1() *apiserverv1beta1.AuthenticationConfiguration {
-	a := &apiserverv1beta1.AnonymousAuthConfig{Enabled: true}
-	for _, p := range anonymousPaths() {
-		a.Conditions = append(a.Conditions, apiserverv1beta1.AnonymousAuthCondition{Path: p})
-	}
-	return &apiserverv1beta1.AuthenticationConfiguration{
-		TypeMeta:  typeMeta(apiserverv1beta1.ConfigSchemeGroupVersion.String(), "AuthenticationConfiguration"),
 		Anonymous: a,
 	}
 }

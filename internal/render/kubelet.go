@@ -87,10 +87,9 @@ func kubeletConfig(in *input) *kubeletv1beta1.KubeletConfiguration {
 	// etcd-only host before apply labels and taints it (kubeadm does the
 	// same for control planes).
 	c.RegisterWithTaints = noderole.Taints(in.h)
-	if in.minor >= 35 {
+	if in.s.Kubelet.AllowCgroupV1 {
 		// Kubernetes 1.35 makes kubelet refuse cgroup v1 hosts unless this is
-		// false. Many supported hosts (these VMs among them) still run cgroup
-		// v1; on cgroup v2 hosts the setting has no effect.
+		// false; on cgroup v2 hosts the setting has no effect.
 		c.FailCgroupV1 = ptr(false)
 	}
 	if in.s.StaticPods() {

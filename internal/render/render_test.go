@@ -63,7 +63,7 @@ func TestHostFilesErrors(t *testing.T) {
 			_, err := HostFiles(c, c.Spec.Hosts[0], nil)
 			return err
 		},
-		"is not supported": func() error {
+		"is not known to this kubeup": func() error {
 			bad := loadSpec(t, "basic")
 			bad.Spec.KubernetesVersion = "v1.20.0"
 			_, err := HostFiles(bad, bad.Spec.Hosts[0], testSecrets())

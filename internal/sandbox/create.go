@@ -46,6 +46,9 @@ type Sandbox struct {
 	KeyPath        string
 	KnownHostsPath string
 	Nameservers    []string
+	// CgroupV1 is whether the machine, and so every node container, runs
+	// the cgroup v1 hierarchy.
+	CgroupV1 bool
 }
 
 // complete validates o and fills its defaults.
@@ -156,11 +159,16 @@ func (m *Manager) preflight(ctx context.Context, o CreateOptions, sb *Sandbox) (
 		return "", err
 	}
 	sb.Nodes = planNodes(o, sb.Subnet)
+	sb.CgroupV1 = !m.Host.Exists(cgroupV2Marker)
 	if sb.Nameservers, err = m.Host.Nameservers(); err != nil || len(sb.Nameservers) == 0 {
 		fmt.Fprintf(m.out(), "   warning: no non-loopback nameserver in /etc/resolv.conf (%v): set spec.sandbox.nameservers, or CoreDNS will detect a loop\n", err)
 	}
 	return "subnet " + sb.Subnet.String(), nil
 }
+
+// cgroupV2Marker exists only on a machine with the unified (v2) cgroup
+// hierarchy.
+const cgroupV2Marker = "/sys/fs/cgroup/cgroup.controllers"
 
 // planNodes names the nodes, gives them addresses and roles: the first
 // ControlPlanes nodes run the control plane and etcd, the rest are

@@ -94,6 +94,23 @@ func checkSpec(t *testing.T, sb *Sandbox) {
 		!sbx.CreateKmsg || !slices.Equal(sbx.Nameservers, []string{"10.255.255.53"}) {
 		t.Errorf("sandbox settings = %+v", sbx)
 	}
+	if !c.Spec.Kubelet.AllowCgroupV1 {
+		t.Error("the spec of a sandbox on a cgroup v1 machine does not set kubelet.allowCgroupV1")
+	}
+}
+
+// TestCreateOnCgroupV2: on a cgroup v2 machine the sandbox spec leaves
+// kubelet.allowCgroupV1 unset.
+func TestCreateOnCgroupV2(t *testing.T) {
+	f := newFixture(t)
+	f.host.paths[cgroupV2Marker] = true
+	sb, err := f.m.Create(context.Background(), f.opts("demo", 1))
+	if err != nil {
+		t.Fatalf("Create: %v\n%s", err, f.out)
+	}
+	if c, err := spec.Load(sb.SpecPath); err != nil || c.Spec.Kubelet.AllowCgroupV1 {
+		t.Errorf("spec on cgroup v2: allowCgroupV1 set or unreadable (%v)", err)
+	}
 }
 
 func checkKeys(t *testing.T, sb *Sandbox) {

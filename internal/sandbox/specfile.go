@@ -36,6 +36,9 @@ func clusterSpec(sb *Sandbox) *spec.Cluster {
 	// machine itself, so kubeup leaves them alone here.
 	protect := false
 	c.Spec.Kubelet.ProtectKernelDefaults = &protect
+	// Node containers run on the machine's cgroup hierarchy, v1 on the
+	// machines kubeup is tested on.
+	c.Spec.Kubelet.AllowCgroupV1 = sb.CgroupV1
 	spec.SetDefaults(c)
 	return c
 }

@@ -5,11 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // Default values filled in by SetDefaults.
 const (
-	DefaultKubernetesVersion    = "v1.34.4"
 	DefaultPodCIDR              = "10.244.0.0/16"
 	DefaultServiceCIDR          = "10.96.0.0/12"
 	DefaultNodeCIDRMaskSize     = 24
@@ -47,7 +48,7 @@ func roleAliases(r Role) []Role {
 // aliases. It is idempotent.
 func SetDefaults(c *Cluster) {
 	s := &c.Spec
-	setString(&s.KubernetesVersion, DefaultKubernetesVersion)
+	setString(&s.KubernetesVersion, versions.Default())
 	setString(&s.Network.PodCIDR, DefaultPodCIDR)
 	setString(&s.Network.ServiceCIDR, DefaultServiceCIDR)
 	setString(&s.Network.DNSDomain, DefaultDNSDomain)
@@ -134,7 +135,7 @@ func zeroHint(owner reflect.Type, field string) string {
 // Type.field.
 func stringZeroHint(field string) string {
 	defaults := map[string]string{
-		"Spec.kubernetesVersion": DefaultKubernetesVersion,
+		"Spec.kubernetesVersion": versions.Default(),
 		"Network.podCIDR":        DefaultPodCIDR,
 		"Network.serviceCIDR":    DefaultServiceCIDR,
 		"Network.dnsDomain":      DefaultDNSDomain,

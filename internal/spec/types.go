@@ -168,6 +168,11 @@ type Kubelet struct {
 	// node containers share the machine's kernel, whose settings these
 	// are not namespaced.
 	ProtectKernelDefaults *bool `yaml:"protectKernelDefaults,omitempty" json:"protectKernelDefaults,omitempty"`
+	// AllowCgroupV1 lets the kubelet of Kubernetes 1.35 and later run on
+	// cgroup v1 hosts (failCgroupV1: false), which it refuses by default;
+	// without it apply's preflight fails on such a host. Upstream
+	// deprecated cgroup v1: boot hosts with cgroup v2 instead where you can.
+	AllowCgroupV1 bool `yaml:"allowCgroupV1,omitempty" json:"allowCgroupV1,omitempty"`
 }
 
 // KernelDefaultsProtected reports whether kubelet protects the kernel

@@ -192,19 +192,16 @@ func (v *validator) header(c *Cluster) {
 	v.dnsLabel("metadata.name", c.Metadata.Name)
 }
 
-// version checks a Kubernetes version's syntax and the supported range.
+// version checks a Kubernetes version's syntax and that kubeup knows its
+// minor; whether it may be deployed today is versions.CheckTarget's
+// question, asked by the commands that deploy it.
 func (v *validator) version(path, k string) {
 	if k == "" {
-		v.errorf(path, "the Kubernetes version is required, such as %s", DefaultKubernetesVersion)
+		v.errorf(path, "the Kubernetes version is required, such as %s", versions.Default())
 		return
 	}
-	minor, err := versions.Minor(clip(k))
-	if err != nil {
+	if _, err := versions.For(clip(k)); err != nil {
 		v.errorf(path, "%v", err)
-		return
-	}
-	if minor < versions.MinMinor || minor > versions.MaxMinor {
-		v.errorf(path, "Kubernetes %s is not supported: use v1.%d to v1.%d", k, versions.MinMinor, versions.MaxMinor)
 	}
 }
 

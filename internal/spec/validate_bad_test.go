@@ -162,8 +162,8 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "cluster name a list", doc: strings.Replace(threeDoc(""), "{name: bad}", "{name: [a]}", 1), path: "metadata.name", msg: "line 3: expected a string, not a list"},
 		{name: "version without v", doc: threeDoc("  kubernetesVersion: 1.34.4\n"), path: "spec.kubernetesVersion", msg: "must start with v"},
 		{name: "version two parts", doc: threeDoc("  kubernetesVersion: v1.34\n"), path: "spec.kubernetesVersion", msg: "v1.MINOR.PATCH"},
-		{name: "version too old", doc: threeDoc("  kubernetesVersion: v1.31.9\n"), path: "spec.kubernetesVersion", msg: "use v1.32 to v1.36"},
-		{name: "version too new", doc: threeDoc("  kubernetesVersion: v1.37.0\n"), path: "spec.kubernetesVersion", msg: "use v1.32 to v1.36"},
+		{name: "version too old", doc: threeDoc("  kubernetesVersion: v1.33.9\n"), path: "spec.kubernetesVersion", msg: "not known to this kubeup: it knows 1.34 to 1.37"},
+		{name: "version too new", doc: threeDoc("  kubernetesVersion: v1.38.0\n"), path: "spec.kubernetesVersion", msg: "not known to this kubeup: it knows 1.34 to 1.37"},
 		{name: "version latest", doc: threeDoc("  kubernetesVersion: latest\n"), path: "spec.kubernetesVersion", msg: "must start with v"},
 		{name: "version with a line break", doc: threeDoc("  kubernetesVersion: \"v1.34.4\\n\"\n"), path: "spec.kubernetesVersion", msg: "holds a line break"},
 		{name: "version a number", doc: threeDoc("  kubernetesVersion: 1.34\n"), path: "spec.kubernetesVersion", msg: "must start with v"},
@@ -439,7 +439,7 @@ func TestBadSpecDocuments(t *testing.T) {
 		{name: "mirrors ignored", doc: threeDoc("  artifacts: {mirrors: {etcd: \"https://m/etcd\"}}\n"), path: "spec.artifacts.mirrors", msg: "ignored because source is build", warn: true},
 
 		// Explicit empty strings: an omitted field takes its default, "" is refused.
-		{name: "version empty", doc: threeDoc("  kubernetesVersion: \"\"\n"), path: "spec.kubernetesVersion", msg: `line 9: "" makes no sense here: write a value, or leave kubernetesVersion out for the default v1.34.4`},
+		{name: "version empty", doc: threeDoc("  kubernetesVersion: \"\"\n"), path: "spec.kubernetesVersion", msg: `line 9: "" makes no sense here: write a value, or leave kubernetesVersion out for the default v1.37.2`},
 		{name: "version empty in single quotes", doc: threeDoc("  kubernetesVersion: ''\n"), path: "spec.kubernetesVersion", msg: `"" makes no sense here`},
 		{name: "pod CIDR empty", doc: threeDoc("  network: {podCIDR: \"\"}\n"), path: "spec.network.podCIDR", msg: `line 9: "" makes no sense here: write a value, or leave podCIDR out for the default 10.244.0.0/16`},
 		{name: "service CIDR empty", doc: threeDoc("  network: {serviceCIDR: \"\"}\n"), path: "spec.network.serviceCIDR", msg: "leave serviceCIDR out for the default 10.96.0.0/12"},

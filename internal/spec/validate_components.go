@@ -29,6 +29,9 @@ func (v *validator) kubelet(s *Spec) {
 	if !s.Kubelet.KernelDefaultsProtected() {
 		v.warnf(pathField(p, "protectKernelDefaults"), "false: kubelet changes the kernel settings it needs itself instead of refusing to start when they differ (CIS 4.2.6 of v1.7.0); keep it true on real hosts, only node containers sharing their machine's kernel (kubeup sandbox) need false")
 	}
+	if s.Kubelet.AllowCgroupV1 {
+		v.warnf(pathField(p, "allowCgroupV1"), "true: the kubelet runs on cgroup v1 hosts, which upstream deprecated and refuses by default from Kubernetes 1.35; boot the hosts with cgroup v2 (systemd.unified_cgroup_hierarchy=1) and remove the field")
+	}
 }
 
 // controlPlaneMode checks how the control plane runs.

@@ -1,6 +1,8 @@
-// Package versions maps a Kubernetes version to the versions of everything
-// deployed with it (etcd, CoreDNS, pause, flannel, CNI plugins, containerd)
-// and names the container images the rendered manifests reference.
+// Package versions holds the table of Kubernetes minors kubeup knows, each
+// with upstream's end-of-life date and the versions of everything deployed
+// with it (etcd, CoreDNS, pause, flannel, containerd, runc, CNI plugins);
+// decides which versions may be deployed at a given time; and names the
+// container images the rendered manifests reference.
 package versions
 
 import (
@@ -8,54 +10,25 @@ import (
 	"strings"
 )
 
-// Set is the component versions that go with one Kubernetes version.
+// Set is the component versions that go with one Kubernetes version: its
+// minor's Release with the exact Kubernetes patch.
 type Set struct {
-	Kubernetes   string // v1.34.4
-	Etcd         string // v3.6.5
-	CoreDNS      string // v1.12.4
-	Pause        string // 3.10.1
-	Flannel      string // v0.26.7
-	CNIPlugins   string // v1.6.2 (release path; builds use Debian's)
+	Release
+	Kubernetes   string // v1.37.2
 	FlannelCNI   string // v1.7.1-flannel2 (release path)
-	Containerd   string // 1.7.28 (release path; sandbox nodes use Debian's)
-	Runc         string
 	SmokeImage   string // kubeup's own test image tag
 	Architecture string // amd64
 }
 
-// Supported Kubernetes minor versions, inclusive.
-const (
-	MinMinor = 32
-	MaxMinor = 36
-)
-
-// For returns the component versions for Kubernetes version k (vX.Y.Z).
+// For returns the component versions for Kubernetes version k (vX.Y.Z)
+// of a minor kubeup knows (Releases), whether or not upstream still
+// maintains it: CheckTarget decides what may be deployed.
 func For(k string) (Set, error) {
-	minor, err := Minor(k)
+	r, err := releaseOfVersion(k)
 	if err != nil {
 		return Set{}, err
 	}
-	if minor < MinMinor || minor > MaxMinor {
-		return Set{}, fmt.Errorf("kubernetes %s is not supported: use v1.%d to v1.%d", k, MinMinor, MaxMinor)
-	}
-	s := Set{
-		Kubernetes:   k,
-		Etcd:         "v3.6.5",
-		CoreDNS:      "v1.12.4",
-		Pause:        "3.10.1",
-		Flannel:      "v0.26.7",
-		CNIPlugins:   "v1.6.2",
-		FlannelCNI:   "v1.7.1-flannel2",
-		Containerd:   "1.7.28",
-		Runc:         "v1.3.0",
-		SmokeImage:   "v1",
-		Architecture: "amd64",
-	}
-	if minor <= 32 {
-		s.Etcd = "v3.5.21"
-		s.Pause = "3.10"
-	}
-	return s, nil
+	return Set{Release: r, Kubernetes: k, FlannelCNI: "v1.7.1-flannel2", SmokeImage: "v1", Architecture: "amd64"}, nil
 }
 
 // Minor returns the minor number of a "v1.Y.Z" version.

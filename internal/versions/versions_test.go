@@ -2,6 +2,7 @@ package versions
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func TestMinorAndRange(t *testing.T) {
 		minor   int
 		wantErr bool
 	}{
-		{"v1.34.4", 34, false}, {"v1.32.0", 32, false}, {"1.34.4", 0, true},
+		{"v1.34.4", 34, false}, {"v1.37.2", 37, false}, {"1.34.4", 0, true},
 		{"v1.34", 0, true}, {"v2.0.0", 0, true}, {"v1.34.4-rc.1", 0, true}, {"v1.034.1", 0, true},
 	}
 	for _, c := range cases {
@@ -20,11 +21,11 @@ func TestMinorAndRange(t *testing.T) {
 			t.Errorf("Minor(%q) = %d, %v", c.in, m, err)
 		}
 	}
-	if _, err := For("v1.31.9"); err == nil {
-		t.Error("1.31 accepted")
+	if _, err := For("v1.33.9"); err == nil || !strings.Contains(err.Error(), "it knows 1.34 to 1.37 (default v1.37.2)") {
+		t.Errorf("For(v1.33.9) = %v", err)
 	}
-	if _, err := For("v1.37.0"); err == nil {
-		t.Error("1.37 accepted")
+	if _, err := For("v1.38.0"); err == nil {
+		t.Error("1.38 accepted")
 	}
 	s, err := For("v1.34.4")
 	if err != nil || s.PauseImage() != "registry.k8s.io/pause:3.10.1" {
@@ -60,8 +61,8 @@ func TestImageNames(t *testing.T) {
 			t.Errorf("ComponentImage(%s) = %q, want %q", name, got, want)
 		}
 	}
-	old, _ := For("v1.32.5")
-	if got := old.EtcdImage(); got != "registry.k8s.io/etcd:3.5.21-0" {
-		t.Errorf("1.32 etcd image = %s", got)
+	cur, _ := For("v1.37.1")
+	if got := cur.EtcdImage(); got != "registry.k8s.io/etcd:3.7.0-0" {
+		t.Errorf("1.37 etcd image = %s", got)
 	}
 }

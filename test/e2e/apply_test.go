@@ -37,7 +37,7 @@ func TestApplyOnSandbox(t *testing.T) {
 		}
 	}
 
-	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion, "amd64", "bin", "kubectl")
+	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion(), "amd64", "bin", "kubectl")
 	kubeconfig := filepath.Join(dir, ".kubeup", name, "admin.conf")
 	nodes := must(t, dir, time.Minute, kubectl, "--kubeconfig", kubeconfig, "get", "nodes",
 		"-o", `jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`)

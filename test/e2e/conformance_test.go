@@ -50,7 +50,7 @@ var conformanceSubset = []string{
 func startConformanceBuild(t *testing.T, kubeup, dir string) (wait func()) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command(kubeup, "conformance", "build", "--kubernetes-version", k8sVersion)
+	cmd := exec.Command(kubeup, "conformance", "build", "--kubernetes-version", k8sVersion())
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -15,9 +15,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kubeup.dev/kubeup/internal/versions"
 )
 
-const k8sVersion = "v1.34.4"
+// k8sVersion is the Kubernetes version the e2e tier deploys: kubeup's
+// default.
+func k8sVersion() string { return versions.Default() }
 
 // kubeupBin returns the kubeup binary: $KUBEUP_BIN (make sets it) or one
 // built into the test's temporary directory.
@@ -102,7 +106,7 @@ func newSandbox(t *testing.T, prefix string, nodes, controlPlanes int) (kubeup, 
 	dir = t.TempDir()
 	name = fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%100000)
 	specPath = filepath.Join(dir, name+".yaml")
-	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion)
+	must(t, dir, 60*time.Minute, kubeup, "artifacts", "build", "--kubernetes-version", k8sVersion())
 	t.Cleanup(func() { run(t, dir, 2*time.Minute, kubeup, "sandbox", "delete", "--name", name) })
 	must(t, dir, 15*time.Minute, kubeup, "sandbox", "create", "--name", name, "--nodes", fmt.Sprint(nodes),
 		"--control-planes", fmt.Sprint(controlPlanes), "-f", specPath)

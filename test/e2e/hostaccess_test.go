@@ -85,7 +85,7 @@ func (h hostAccess) smoke(pod string, args ...string) result {
 // until every pod is Ready; it reports false (and why) when one is not.
 func (h hostAccess) startPods() bool {
 	h.t.Helper()
-	set, err := versions.For(k8sVersion)
+	set, err := versions.For(k8sVersion())
 	if err != nil {
 		h.t.Fatal(err)
 	}

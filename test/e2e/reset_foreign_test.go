@@ -51,7 +51,7 @@ func TestResetForeignHost(t *testing.T) {
 	nodeSh(t, dir, cp, "rm -rf /var/lib/etcd")
 	before = listNodes(t, kubeup, dir, name, 2)
 	must(t, dir, 15*time.Minute, kubeup, "apply", "-f", specPath)
-	set, err := versions.For(k8sVersion)
+	set, err := versions.For(k8sVersion())
 	if err != nil {
 		t.Fatal(err)
 	}

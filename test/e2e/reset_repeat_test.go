@@ -47,13 +47,13 @@ type resetRounds struct {
 func TestResetRepeatedWithPods(t *testing.T) {
 	const nodes = 3
 	kubeup, dir, name, specPath := newSandbox(t, "rr", nodes, 1)
-	set, err := versions.For(k8sVersion)
+	set, err := versions.For(k8sVersion())
 	if err != nil {
 		t.Fatal(err)
 	}
 	manifest := filepath.Join(dir, "pods.yaml")
 	writeFile(t, manifest, spreadDeployment(set.PauseImage(), 6))
-	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion, "amd64", "bin", "kubectl")
+	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion(), "amd64", "bin", "kubectl")
 	kubeconfig := filepath.Join(dir, ".kubeup", name, "admin.conf")
 
 	before := listNodes(t, kubeup, dir, name, nodes)

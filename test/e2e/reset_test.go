@@ -109,7 +109,7 @@ func listNodes(t *testing.T, kubeup, dir, name string, nodes int) []string {
 // checkNodeGone: a worker reset on its own is no longer a Node.
 func checkNodeGone(t *testing.T, dir, name, worker string) {
 	t.Helper()
-	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion, "amd64", "bin", "kubectl")
+	kubectl := filepath.Join(cacheRoot(t), "artifacts", k8sVersion(), "amd64", "bin", "kubectl")
 	kubeconfig := filepath.Join(dir, ".kubeup", name, "admin.conf")
 	r := must(t, dir, time.Minute, kubectl, "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name")
 	if strings.Contains(r.out, worker) {

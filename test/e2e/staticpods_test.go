@@ -36,7 +36,7 @@ type kube struct {
 }
 
 func newKube(t *testing.T, dir, name string) kube {
-	return kube{t: t, dir: dir, kubectl: filepath.Join(cacheRoot(t), "artifacts", k8sVersion, "amd64", "bin", "kubectl"),
+	return kube{t: t, dir: dir, kubectl: filepath.Join(cacheRoot(t), "artifacts", k8sVersion(), "amd64", "bin", "kubectl"),
 		cfg: filepath.Join(dir, ".kubeup", name, "admin.conf")}
 }
 

@@ -24,12 +24,12 @@ import (
 )
 
 // e2eVersion is the Kubernetes version the e2e build uses:
-// $KUBEUP_E2E_KUBERNETES_VERSION or v1.34.4.
+// $KUBEUP_E2E_KUBERNETES_VERSION or kubeup's default.
 func e2eVersion() string {
 	if v := os.Getenv("KUBEUP_E2E_KUBERNETES_VERSION"); v != "" {
 		return v
 	}
-	return "v1.34.4"
+	return versions.Default()
 }
 
 // TestE2EBuild runs the real build against the real cache ($KUBEUP_CACHE or
@@ -82,24 +82,35 @@ func TestE2EBuild(t *testing.T) {
 	t.Run("bundle", func(t *testing.T) { checkBundle(t, dir, m, bins) })
 }
 
-// previousMinor is the Kubernetes version before e2eVersion's minor that
-// must keep building (upgrades start from it).
-const previousMinor = "v1.33.13"
+// previousMinor is the default patch of the minor before e2eVersion's,
+// which must keep building: upgrades start from it.
+func previousMinor(t *testing.T) string {
+	minor, err := versions.Minor(e2eVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := versions.ReleaseOf(minor - 1)
+	if !ok {
+		t.Fatalf("kubeup knows no minor before %s's", e2eVersion())
+	}
+	return r.Patch
+}
 
 // TestE2EBuildPreviousMinor builds the previous minor release into the
 // real cache and asks each of its binaries for its version.
 func TestE2EBuildPreviousMinor(t *testing.T) {
+	prev := previousMinor(t)
 	root, err := cache.Root("", os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{KubernetesVersion: previousMinor, CacheRoot: root, Progress: progress.New(testWriter{t}, progress.Options{})}
+	opts := Options{KubernetesVersion: prev, CacheRoot: root, Progress: progress.New(testWriter{t}, progress.Options{})}
 	start := time.Now()
 	m, dir, err := Ensure(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("build of %s: %s", previousMinor, time.Since(start).Round(time.Second))
+	t.Logf("build of %s: %s", prev, time.Since(start).Round(time.Second))
 	var bins []manifest.Artifact
 	for _, a := range m.Artifacts {
 		if a.Source == "build" && a.Kind != manifest.KindImage {

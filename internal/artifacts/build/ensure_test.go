@@ -265,7 +265,7 @@ func TestEnsureErrors(t *testing.T) {
 	opts, _ := fakeEnv(t)
 	bad := opts
 	bad.KubernetesVersion = "v1.20.0"
-	if _, _, err := Ensure(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "not supported") {
+	if _, _, err := Ensure(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "not known to this kubeup") {
 		t.Errorf("unsupported version: %v", err)
 	}
 	bad = opts

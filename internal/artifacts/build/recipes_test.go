@@ -56,14 +56,14 @@ func TestRecipesCoverEveryArtifact(t *testing.T) {
 }
 
 func TestRecipeFlags(t *testing.T) {
-	rs := mustRecipes(t, "v1.33.13")
+	rs := mustRecipes(t, "v1.35.4")
 	byName := map[string]recipe{}
 	for _, r := range rs {
 		byName[r.Name] = r
 	}
 	k := ldflags(byName[Kubernetes], "2026-02-10T12:53:36Z")
-	for _, want := range []string{"-s -w ", "-X k8s.io/component-base/version.gitVersion=v1.33.13", "-X k8s.io/client-go/pkg/version.gitVersion=v1.33.13",
-		"-X k8s.io/component-base/version.gitMinor=33", "-X k8s.io/component-base/version.buildDate=2026-02-10T12:53:36Z"} {
+	for _, want := range []string{"-s -w ", "-X k8s.io/component-base/version.gitVersion=v1.35.4", "-X k8s.io/client-go/pkg/version.gitVersion=v1.35.4",
+		"-X k8s.io/component-base/version.gitMinor=35", "-X k8s.io/component-base/version.buildDate=2026-02-10T12:53:36Z"} {
 		if !strings.Contains(k, want) {
 			t.Errorf("kubernetes ldflags %q lack %q", k, want)
 		}

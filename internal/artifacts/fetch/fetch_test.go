@@ -17,6 +17,7 @@ import (
 	"kubeup.dev/kubeup/internal/artifacts/cache"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // testOptions fetches from s into a fresh cache without real waits.
@@ -379,7 +380,8 @@ func TestFetchMissingArchiveMember(t *testing.T) {
 	s := newReleaseServer(t)
 	s.release(t)
 	bad := tarGz(t, map[string][]byte{"bridge": []byte("x")})
-	s.published("/containernetworking/plugins/releases/download/v1.6.2/cni-plugins-linux-amd64-v1.6.2.tgz", ".sha256", bad)
+	set, _ := versions.For(testK8s)
+	s.published(cniPath(set), ".sha256", bad)
 	o, _, _ := testOptions(t, s, nil)
 	o.Sources = []string{SourceCNI}
 	_, err := Fetch(context.Background(), o)

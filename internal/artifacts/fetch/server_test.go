@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 const testK8s = "v1.34.4"
@@ -160,41 +162,54 @@ func tarGz(t *testing.T, files map[string][]byte) []byte {
 // testK8s/amd64 and returns the checksums to pass for files without a
 // published one (flannel).
 func (s *releaseServer) release(t *testing.T) map[string]string {
+	set, err := versions.For(testK8s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range kubernetesBinaries() {
 		b := fakeBinary(name, testK8s)
 		p := "/release/" + testK8s + "/bin/linux/amd64/" + name
 		s.files[p] = b
 		s.files[p+".sha256"] = []byte(sha(b)) // dl.k8s.io: a bare hash, no newline
 	}
+	e := "etcd-" + set.Etcd + "-linux-amd64"
 	etcd := tarGz(t, map[string][]byte{
-		"etcd-v3.6.5-linux-amd64/etcd":      fakeBinary("etcd", "v3.6.5"),
-		"etcd-v3.6.5-linux-amd64/etcdctl":   fakeBinary("etcdctl", "v3.6.5"),
-		"etcd-v3.6.5-linux-amd64/README.md": []byte("readme"),
+		e + "/etcd":      fakeBinary("etcd", set.Etcd),
+		e + "/etcdctl":   fakeBinary("etcdctl", set.Etcd),
+		e + "/README.md": []byte("readme"),
 	})
-	d := "/etcd-io/etcd/releases/download/v3.6.5/"
-	s.files[d+"etcd-v3.6.5-linux-amd64.tar.gz"] = etcd
-	s.files[d+"SHA256SUMS"] = fmt.Appendf(nil, "%s  etcd-v3.6.5-darwin-arm64.zip\n%s  etcd-v3.6.5-linux-amd64.tar.gz\n",
-		sha([]byte("other")), sha(etcd))
+	d := "/etcd-io/etcd/releases/download/" + set.Etcd + "/"
+	s.files[d+e+".tar.gz"] = etcd
+	s.files[d+"SHA256SUMS"] = fmt.Appendf(nil, "%s  etcd-%s-darwin-arm64.zip\n%s  %s.tar.gz\n", sha([]byte("other")), set.Etcd, sha(etcd), e)
 
-	flannel := tarGz(t, map[string][]byte{"flanneld": fakeBinary("flanneld", "v0.26.7"), "mk-docker-opts.sh": []byte("x")})
-	s.files["/flannel-io/flannel/releases/download/v0.26.7/flannel-v0.26.7-linux-amd64.tar.gz"] = flannel
+	fl := "flannel-" + set.Flannel + "-linux-amd64.tar.gz"
+	flannel := tarGz(t, map[string][]byte{"flanneld": fakeBinary("flanneld", set.Flannel), "mk-docker-opts.sh": []byte("x")})
+	s.files["/flannel-io/flannel/releases/download/"+set.Flannel+"/"+fl] = flannel
 
+	c := set.Containerd
 	ctd := tarGz(t, map[string][]byte{
-		"bin/containerd":              fakeBinary("containerd", "1.7.28"),
-		"bin/containerd-shim-runc-v2": fakeBinary("containerd-shim-runc-v2", "1.7.28"),
-		"bin/ctr":                     fakeBinary("ctr", "1.7.28"),
+		"bin/containerd":              fakeBinary("containerd", c),
+		"bin/containerd-shim-runc-v2": fakeBinary("containerd-shim-runc-v2", c),
+		"bin/ctr":                     fakeBinary("ctr", c),
 	})
-	s.published("/containerd/containerd/releases/download/v1.7.28/containerd-1.7.28-linux-amd64.tar.gz", ".sha256sum", ctd)
+	s.published("/containerd/containerd/releases/download/v"+c+"/containerd-"+c+"-linux-amd64.tar.gz", ".sha256sum", ctd)
 
 	cni := map[string][]byte{}
 	for _, p := range []string{"bridge", "host-local", "loopback", "portmap", "macvlan"} {
-		cni["./"+p] = fakeBinary(p, "v1.6.2")
+		cni["./"+p] = fakeBinary(p, set.CNIPlugins)
 	}
-	s.published("/containernetworking/plugins/releases/download/v1.6.2/cni-plugins-linux-amd64-v1.6.2.tgz", ".sha256", tarGz(t, cni))
+	s.published(cniPath(set), ".sha256", tarGz(t, cni))
 
-	fcni := tarGz(t, map[string][]byte{"flannel-amd64": fakeBinary("flannel", "v1.7.1-flannel2")})
-	s.published("/flannel-io/cni-plugin/releases/download/v1.7.1-flannel2/cni-plugin-flannel-linux-amd64-v1.7.1-flannel2.tgz", ".sha256", fcni)
-	return map[string]string{"flannel-v0.26.7-linux-amd64.tar.gz": sha(flannel)}
+	f := set.FlannelCNI
+	fcni := tarGz(t, map[string][]byte{"flannel-amd64": fakeBinary("flannel", f)})
+	s.published("/flannel-io/cni-plugin/releases/download/"+f+"/cni-plugin-flannel-linux-amd64-"+f+".tgz", ".sha256", fcni)
+	return map[string]string{fl: sha(flannel)}
+}
+
+// cniPath is where the CNI plugins archive of set is published.
+func cniPath(set versions.Set) string {
+	v := set.CNIPlugins
+	return "/containernetworking/plugins/releases/download/" + v + "/cni-plugins-linux-amd64-" + v + ".tgz"
 }
 
 // published serves b at p with a sha256sum-style checksum file at p+ext.

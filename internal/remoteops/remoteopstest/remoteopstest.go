@@ -24,7 +24,7 @@ import (
 const GoodFacts = `os=debian 12
 arch=x86_64
 kernel=6.1.0
-cgroup=tmpfs
+cgroup=cgroup2fs
 systemd=systemd 252 (252.38-1~deb12u1)
 hostname=HOST
 addrs=127.0.0.1/8 10.0.0.1/24
