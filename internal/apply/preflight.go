@@ -50,7 +50,7 @@ type check func(r *remoteops.Run, h spec.Host, f *remoteops.Facts) []remoteops.F
 // checks are kubeadm's preflight checks adapted to kubeup.
 func checks() []check {
 	return []check{checkPrivileges, checkSystemd, checkArch, checkCommands, checkKernel, checkSwap,
-		checkPorts, checkCNIPlugins, checkHostname, checkEtcdData, checkClusterMark, checkClock, checkCgroup, checkMergedUsr}
+		checkPorts, checkCNIPlugins, checkHostname, checkEtcdData, checkClusterMark, checkClock, checkCgroup, checkMergedUsr, checkVersionSkew}
 }
 
 // runPreflight evaluates every check for one host and fails with a
@@ -235,6 +235,20 @@ func checkCgroup(r *remoteops.Run, _ spec.Host, f *remoteops.Facts) []remoteops.
 		return nil // spec validation warned about the opt-in
 	}
 	return warnf("CgroupV1", "cgroup v1 is deprecated in Kubernetes %s: boot with systemd.unified_cgroup_hierarchy=1 when you can", k)
+}
+
+// checkVersionSkew refuses to move a host's Kubernetes by more than the
+// version skew policy allows (versions.CheckUpgrade): before any host
+// changes, so that a skipped minor leaves the whole cluster as it was.
+func checkVersionSkew(r *remoteops.Run, _ spec.Host, f *remoteops.Facts) []remoteops.Finding {
+	warn, err := versions.CheckUpgrade(f.Kubelet, r.Cluster.Spec.KubernetesVersion)
+	switch {
+	case err != nil:
+		return fail("VersionSkew", "the host runs Kubernetes %s: %v", f.Kubelet, err)
+	case warn != "":
+		return warnf("VersionSkew", "%s", warn)
+	}
+	return nil
 }
 
 // cniPlugins are the reference plugins flannel's CNI config delegates to.

@@ -69,6 +69,7 @@ func TestPreflightFindings(t *testing.T) {
 		{"foreign etcd data", "node1", func(s string) string { return strings.Replace(s, "etcddata=", "etcddata=member", 1) }, "EtcdDataDir", "kubeup reset"},
 		{"other cluster", "node3", func(s string) string { return strings.Replace(s, "mark=", "mark=prod", 1) }, "Cluster", `cluster "prod"`},
 		{"cni plugins", "node3", func(s string) string { return strings.Replace(s, "cni=bridge ", "cni=", 1) }, "CNIPlugins", "containernetworking-plugins"},
+		{"skipped minor", "node2", func(s string) string { return s + "kubelet=Kubernetes v1.35.4\n" }, "VersionSkew", "skips 1.36"},
 		{"duplicate hostname", "node3", func(s string) string { return strings.Replace(s, "hostname=node3", "hostname=node2", 1) }, "Hostname", "hostnamectl"},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"kubeup.dev/kubeup/internal/layout"
 	"kubeup.dev/kubeup/internal/phase"
 )
 
@@ -34,6 +35,9 @@ type Facts struct {
 	// SplitUsr lists the directories of /bin, /sbin and /lib that are not
 	// links into /usr (none on a merged-/usr system).
 	SplitUsr []string
+	// Kubelet is the version of the kubelet kubeup installed (v1.36.3),
+	// empty when there is none: the Kubernetes version the host is on.
+	Kubelet string
 }
 
 // Listener is a listening TCP socket and its process.
@@ -84,6 +88,7 @@ echo "ipforward=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)"
 echo "containerd=$(systemctl is-active containerd 2>/dev/null)"
 echo "euid=$(id -u)"
 echo "cni=$(ls /opt/cni/bin 2>/dev/null | tr '\n' ' ')"
+echo "kubelet=$(` + layout.Binary("kubelet") + ` --version 2>/dev/null)"
 echo "splitusr=$(for d in bin sbin lib; do [ "$(readlink /$d)" = "usr/$d" ] || echo /$d; done | tr '\n' ' ')"
 `)
 	for _, c := range append(RequiredCommands(), OptionalCommands()...) {
@@ -166,6 +171,8 @@ func (f *Facts) set(k, v string, local time.Time) error {
 		}
 	case "splitusr":
 		f.SplitUsr = strings.Fields(v)
+	case "kubelet":
+		f.Kubelet = strings.TrimPrefix(v, "Kubernetes ")
 	case "cmd":
 		f.Commands[v] = true
 	case "mod":

@@ -142,3 +142,32 @@ func releaseOfVersion(k string) (Release, error) {
 	}
 	return r, nil
 }
+
+// CheckUpgrade says whether a host on Kubernetes from may move to to, as
+// upstream's version skew policy allows: within its minor, or to the next
+// minor. Skipping a minor or going back one is an error naming the way
+// forward; going back a patch is a warning. An empty from (nothing
+// installed yet) is always fine.
+func CheckUpgrade(from, to string) (warning string, err error) {
+	if from == "" {
+		return "", nil
+	}
+	fm, fp, err := minorPatch(from)
+	if err != nil {
+		return "", fmt.Errorf("read the installed version: %w", err)
+	}
+	tm, tp, err := minorPatch(to)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case tm > fm+1:
+		return "", fmt.Errorf("%s to %s skips 1.%d: Kubernetes upgrades one minor at a time: set spec.kubernetesVersion to %s, apply, then go on to %s",
+			from, to, fm+1, nextPatch(fm), to)
+	case tm < fm:
+		return "", fmt.Errorf("%s to %s goes back a minor, which Kubernetes does not support: keep spec.kubernetesVersion at 1.%d or newer", from, to, fm)
+	case tm == fm && tp < fp:
+		return fmt.Sprintf("%s to %s goes back a patch release", from, to), nil
+	}
+	return "", nil
+}

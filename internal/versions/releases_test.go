@@ -81,3 +81,25 @@ func TestCheckTarget(t *testing.T) {
 		t.Errorf("1.37 near its end = %q", warn)
 	}
 }
+
+func TestCheckUpgrade(t *testing.T) {
+	cases := []struct {
+		from, to, warn, err string
+	}{
+		{"", "v1.37.2", "", ""},
+		{"v1.36.3", "v1.37.2", "", ""},
+		{"v1.34.4", "v1.35.4", "", ""},
+		{"v1.37.1", "v1.37.2", "", ""},
+		{"v1.37.2", "v1.37.2", "", ""},
+		{"v1.37.2", "v1.37.1", "v1.37.2 to v1.37.1 goes back a patch release", ""},
+		{"v1.35.4", "v1.37.2", "", "v1.35.4 to v1.37.2 skips 1.36: Kubernetes upgrades one minor at a time: set spec.kubernetesVersion to v1.36.3, apply, then go on to v1.37.2"},
+		{"v1.37.2", "v1.36.3", "", "goes back a minor, which Kubernetes does not support: keep spec.kubernetesVersion at 1.37 or newer"},
+		{"v1.36.3-dirty", "v1.37.2", "", "read the installed version"},
+	}
+	for _, c := range cases {
+		warn, err := CheckUpgrade(c.from, c.to)
+		if warn != c.warn || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("CheckUpgrade(%q, %q) = %q, %v; want %q, %q", c.from, c.to, warn, err, c.warn, c.err)
+		}
+	}
+}

@@ -33,16 +33,22 @@ func For(k string) (Set, error) {
 
 // Minor returns the minor number of a "v1.Y.Z" version.
 func Minor(k string) (int, error) {
-	var maj, min, patch int
+	minor, _, err := minorPatch(k)
+	return minor, err
+}
+
+// minorPatch returns the minor and patch numbers of a "v1.Y.Z" version.
+func minorPatch(k string) (minor, patch int, err error) {
+	var maj int
 	rest := strings.TrimPrefix(k, "v")
 	if rest == k {
-		return 0, fmt.Errorf("version %q must start with v (for example v1.34.4)", k)
+		return 0, 0, fmt.Errorf("version %q must start with v (for example v1.37.2)", k)
 	}
-	n, err := fmt.Sscanf(rest, "%d.%d.%d", &maj, &min, &patch)
-	if err != nil || n != 3 || fmt.Sprintf("%d.%d.%d", maj, min, patch) != rest || maj != 1 {
-		return 0, fmt.Errorf("version %q is not of the form v1.MINOR.PATCH (for example v1.34.4)", k)
+	n, err := fmt.Sscanf(rest, "%d.%d.%d", &maj, &minor, &patch)
+	if err != nil || n != 3 || fmt.Sprintf("%d.%d.%d", maj, minor, patch) != rest || maj != 1 {
+		return 0, 0, fmt.Errorf("version %q is not of the form v1.MINOR.PATCH (for example v1.37.2)", k)
 	}
-	return min, nil
+	return minor, patch, nil
 }
 
 // registry is where Kubernetes' own images are published; kubeup builds
