@@ -24,16 +24,32 @@ func startEtcd(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
 	if err != nil {
 		return err
 	}
-	if len(lo) > 0 {
-		return convertEtcd(ctx, r, s)
+	rolling, err := restartsRunningMember(ctx, r, s)
+	if err != nil {
+		return err
+	}
+	if len(lo) > 0 || rolling {
+		return rollEtcd(ctx, r, s)
 	}
 	return startUnitsNoBlock(ctx, r, s, "etcd")
 }
 
-// convertEtcd moves a running member to its new runner one host at a
-// time, each member healthy again (with its data) before the next stops,
-// so that the cluster keeps its quorum.
-func convertEtcd(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
+// restartsRunningMember reports whether the host's etcd member runs and
+// must restart (its binary or files changed: an upgrade): then the
+// members restart one at a time so that the cluster keeps its quorum.
+func restartsRunningMember(ctx context.Context, r *remoteops.Run, s *phase.Step) (bool, error) {
+	states, err := r.Supervisor.States(ctx, s.Host(), []string{"etcd"})
+	if err != nil {
+		return false, err
+	}
+	st := states["etcd"]
+	return st.Active && st.Stamp != unitStamp(r, s.HostName(), "etcd"), nil
+}
+
+// rollEtcd restarts a running member, or moves it to its new runner, one
+// host at a time, each member healthy again (with its data) before the
+// next stops, so that the cluster keeps its quorum.
+func rollEtcd(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
 	return r.Roll(func() error {
 		if err := ensureUnits(ctx, r, s, "etcd"); err != nil {
 			return err

@@ -11,12 +11,14 @@ import (
 	"kubeup.dev/kubeup/internal/remoteops/remoteopstest"
 )
 
-// TestStartEtcd: etcd/start starts a stopped member and restarts one whose
-// files changed, both without blocking (the members of a new cluster get
-// ready together), enables a disabled one and leaves a running, current
-// one alone; a dry run only lists the change.
+// TestStartEtcd: etcd/start starts a stopped member without blocking (the
+// members of a new cluster get ready together), restarts a running one
+// whose files changed one host at a time and waits until it is healthy
+// (an upgrade keeps the quorum), enables a disabled one and leaves a
+// running, current one alone; a dry run only lists the change.
 func TestStartEtcd(t *testing.T) {
 	start := "systemctl enable -q etcd && systemctl restart --no-block etcd && mkdir -p /var/lib/kubeup/units && echo %s > /var/lib/kubeup/units/etcd.stamp"
+	restart := "systemctl enable -q etcd && systemctl restart etcd && mkdir -p /var/lib/kubeup/units && echo %s > /var/lib/kubeup/units/etcd.stamp"
 	for _, tc := range []struct {
 		name   string
 		state  string
@@ -27,7 +29,7 @@ func TestStartEtcd(t *testing.T) {
 	}{
 		{name: "running with its files", state: "active enabled"},
 		{name: "stopped", state: "inactive disabled", change: "start etcd", cmd: start},
-		{name: "files changed", state: "active enabled", stale: true, change: "restart etcd (its files changed)", cmd: start},
+		{name: "files changed", state: "active enabled", stale: true, change: "restart etcd (its files changed)", cmd: restart},
 		{name: "disabled", state: "active disabled", change: "enable etcd", cmd: "systemctl enable -q etcd"},
 		{name: "dry run", state: "inactive disabled", dryRun: true, change: "start etcd"},
 	} {
@@ -35,6 +37,7 @@ func TestStartEtcd(t *testing.T) {
 			r, fakes := testRun(t)
 			f := fakes["node1"]
 			onUnit(r, f, "etcd", tc.state, tc.stale).On(`^systemctl enable -q etcd`, host.Reply{})
+			f.On(`etcdctl `, host.Reply{Stdout: "https://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2ms\n"})
 			rep, err := runPhases(t, r, tc.dryRun, "etcd/start")
 			if err != nil {
 				t.Fatal(err)
@@ -52,6 +55,9 @@ func TestStartEtcd(t *testing.T) {
 			}
 			if got := remoteopstest.CommandsLike(f, `^systemctl `); !slices.Equal(got, wantCmds) {
 				t.Errorf("ran %q, want %q", got, wantCmds)
+			}
+			if asked := remoteopstest.CommandsLike(f, `etcdctl `); tc.stale != (len(asked) > 0) {
+				t.Errorf("asked etcd's health %d times; want to exactly when a running member restarted", len(asked))
 			}
 			for _, name := range []string{"node2", "node3"} {
 				if cmds := fakes[name].Commands(); len(cmds) > 0 {

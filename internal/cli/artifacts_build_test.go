@@ -56,7 +56,7 @@ func TestArtifactsBuild(t *testing.T) {
 func TestArtifactsBuildUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run(context.Background(), []string{"artifacts", "build", "--kubernetes-version", "1.34"}, strings.NewReader(""), &out, &errOut)
-	if code != ExitUsage || !strings.Contains(errOut.String(), "v1.34.4") {
+	if code != ExitUsage || !strings.Contains(errOut.String(), "v1.37.2") {
 		t.Errorf("exit %d, stderr %q; want a usage error that shows the form", code, errOut.String())
 	}
 }

@@ -50,6 +50,9 @@ type Phase[C any] struct {
 	// Concurrency overrides the runner's limit for this phase; 1 works on
 	// one host at a time (control-plane restarts).
 	Concurrency int
+	// Limit, when set, is Concurrency read from the run when the phase
+	// starts (a count the spec sets).
+	Limit func(c C) int
 }
 
 // Options configure a Runner.
@@ -191,6 +194,9 @@ func (r *Runner[C]) runPhase(ctx context.Context, x *run, p Phase[C], c C) error
 		return nil
 	}
 	pr := x.startPhase(p.Name, hosts)
+	if p.Limit != nil {
+		p.Concurrency = p.Limit(c)
+	}
 	results := r.fanOut(ctx, x, p, c, hosts)
 	err := phaseErr(ctx, p.Name, results)
 	x.endPhase(pr, results, err)

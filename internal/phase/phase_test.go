@@ -107,11 +107,13 @@ func TestFanOutRespectsLimit(t *testing.T) {
 		name        string
 		runnerLimit int
 		phaseLimit  int
+		runLimit    int // from the run, through Phase.Limit
 		want        int64
 	}{
-		{"default", 0, 0, DefaultConcurrency},
-		{"--concurrency 5", 5, 0, 5},
-		{"serial phase", 0, 1, 1},
+		{"default", 0, 0, 0, DefaultConcurrency},
+		{"--concurrency 5", 5, 0, 0, 5},
+		{"serial phase", 0, 1, 0, 1},
+		{"limit from the run", 0, 0, 3, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,9 +131,12 @@ func TestFanOutRespectsLimit(t *testing.T) {
 					cur.Add(-1)
 					return nil
 				}}
+			if tt.runLimit > 0 {
+				p.Limit = func(*cluster) int { return tt.runLimit }
+			}
 			n := 50
-			if tt.phaseLimit == 1 {
-				n = 5
+			if tt.phaseLimit == 1 || tt.runLimit > 0 {
+				n = 10
 			}
 			if _, err := mustRun(t, Options{Concurrency: tt.runnerLimit}, newCluster(names[:n]...), p); err != nil {
 				t.Fatal(err)

@@ -46,6 +46,8 @@ type Run struct {
 	facts    map[string]*Facts
 	changed  map[string]map[string]bool // host -> paths written this run
 	warnings []string
+	// upgradeFailed names the first worker whose upgrade failed.
+	upgradeFailed string
 }
 
 // Options are what a command chooses for its run; New fills in those it
@@ -264,4 +266,58 @@ func (r *Run) Warnings() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.warnings...)
+}
+
+// UpgradingWorker reports whether host name is a worker (and nothing
+// else) whose installed Kubernetes differs from the spec's: apply leaves
+// it to the upgrade/workers phase, which drains it first, instead of
+// changing it with the other hosts.
+func (r *Run) UpgradingWorker(name string) bool {
+	h := r.SpecHost(name)
+	if !h.HasRole(spec.RoleWorker) || h.HasRole(spec.RoleControlPlane) || h.HasRole(spec.RoleEtcd) {
+		return false
+	}
+	f := r.Facts(name)
+	return f != nil && f.Kubelet != "" && f.Kubelet != r.Cluster.Spec.KubernetesVersion
+}
+
+// HostsNow returns the connected hosts apply changes in its main phases:
+// every host but the workers the upgrade/workers phase upgrades.
+func (r *Run) HostsNow() []host.Host {
+	var out []host.Host
+	for _, h := range r.AllHosts() {
+		if !r.UpgradingWorker(h.Name()) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// UpgradingWorkers returns the connected workers to drain and upgrade, in
+// spec order.
+func (r *Run) UpgradingWorkers() []host.Host {
+	var out []host.Host
+	for _, h := range r.AllHosts() {
+		if r.UpgradingWorker(h.Name()) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// FailUpgrade records that the upgrade of worker name failed; the first
+// failure is kept.
+func (r *Run) FailUpgrade(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.upgradeFailed == "" {
+		r.upgradeFailed = name
+	}
+}
+
+// UpgradeFailed names the first worker whose upgrade failed, or "".
+func (r *Run) UpgradeFailed() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.upgradeFailed
 }

@@ -29,6 +29,8 @@ const (
 	DefaultCertValidity         = 365 * 24 * time.Hour
 	DefaultCAValidity           = 10 * 365 * 24 * time.Hour
 	DefaultBootstrapTokenTTL    = time.Hour
+	DefaultMaxUnavailable       = 1
+	DefaultDrainTimeout         = 5 * time.Minute
 )
 
 // roleAliases maps kube-up's role letters to kubeup roles.
@@ -75,6 +77,12 @@ func SetDefaults(c *Cluster) {
 	setString(&s.ControlPlane.Mode, DefaultControlPlaneMode)
 	if s.Kubelet.BootstrapTokenTTL.Duration == 0 {
 		s.Kubelet.BootstrapTokenTTL.Duration = DefaultBootstrapTokenTTL
+	}
+	if s.Upgrade.MaxUnavailable == 0 {
+		s.Upgrade.MaxUnavailable = DefaultMaxUnavailable
+	}
+	if s.Upgrade.DrainTimeout.Duration == 0 {
+		s.Upgrade.DrainTimeout.Duration = DefaultDrainTimeout
 	}
 	if s.Kubelet.ProtectKernelDefaults == nil {
 		on := true
@@ -123,6 +131,10 @@ func zeroHint(owner reflect.Type, field string) string {
 		return fmt.Sprintf("use 1 to %d, or leave maxPods out for the default %d", maxMaxPods, DefaultMaxPods)
 	case "Kubelet.bootstrapTokenTTL":
 		return "use 1m to 24h, or leave bootstrapTokenTTL out for the default " + shortDuration(DefaultBootstrapTokenTTL)
+	case "Upgrade.maxUnavailable":
+		return fmt.Sprintf("use 1 or more worker hosts, or leave maxUnavailable out for the default %d", DefaultMaxUnavailable)
+	case "Upgrade.drainTimeout":
+		return "use 10s to 2h, or leave drainTimeout out for the default " + shortDuration(DefaultDrainTimeout)
 	case "PKI.certificateValidity":
 		return "use at least 1h, or leave certificateValidity out for the default " + shortDuration(DefaultCertValidity)
 	case "PKI.caValidity":

@@ -57,6 +57,7 @@ type Spec struct {
 	Kubelet           Kubelet       `yaml:"kubelet" json:"kubelet"`
 	PKI               PKI           `yaml:"pki" json:"pki"`
 	Artifacts         Artifacts     `yaml:"artifacts" json:"artifacts"`
+	Upgrade           Upgrade       `yaml:"upgrade" json:"upgrade"`
 	Sandbox           *SandboxHosts `yaml:"sandbox,omitempty" json:"sandbox,omitempty"`
 }
 
@@ -179,6 +180,18 @@ type Kubelet struct {
 // defaults: ProtectKernelDefaults, true when unset.
 func (k *Kubelet) KernelDefaultsProtected() bool {
 	return k.ProtectKernelDefaults == nil || *k.ProtectKernelDefaults
+}
+
+// Upgrade says how apply moves a running cluster to a new Kubernetes
+// version: control-plane hosts one at a time, then workers in batches.
+type Upgrade struct {
+	// MaxUnavailable is how many worker hosts are drained and upgraded at
+	// once (default 1).
+	MaxUnavailable int `yaml:"maxUnavailable" json:"maxUnavailable"`
+	// DrainTimeout bounds the drain of one worker: evicting its pods
+	// (PodDisruptionBudgets respected) and waiting for them to go
+	// (default 5m).
+	DrainTimeout Duration `yaml:"drainTimeout" json:"drainTimeout"`
 }
 
 // PKI configures certificate generation.

@@ -149,6 +149,7 @@ func Validate(c *Cluster, opts Options) Problems {
 	v.network(&c.Spec)
 	v.controlPlane(&c.Spec)
 	v.kubelet(&c.Spec)
+	v.upgrade(&c.Spec)
 	v.controlPlaneMode(&c.Spec)
 	v.pki(&c.Spec)
 	v.artifacts(&c.Spec)

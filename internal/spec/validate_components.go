@@ -34,6 +34,17 @@ func (v *validator) kubelet(s *Spec) {
 	}
 }
 
+// upgrade checks how apply upgrades a running cluster.
+func (v *validator) upgrade(s *Spec) {
+	const p = "spec.upgrade"
+	if n := s.Upgrade.MaxUnavailable; n < 1 {
+		v.errorf(pathField(p, "maxUnavailable"), "%d is out of range: use 1 or more worker hosts (the default is %d)", n, DefaultMaxUnavailable)
+	}
+	if d := s.Upgrade.DrainTimeout.Duration; d < 10*time.Second || d > 2*time.Hour {
+		v.errorf(pathField(p, "drainTimeout"), "%s is out of range: use 10s to 2h (the default is %s)", shortDuration(d), shortDuration(DefaultDrainTimeout))
+	}
+}
+
 // controlPlaneMode checks how the control plane runs.
 func (v *validator) controlPlaneMode(s *Spec) {
 	if m := s.ControlPlane.Mode; !slices.Contains(Modes(), m) {

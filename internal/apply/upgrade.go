@@ -1,0 +1,127 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"kubeup.dev/kubeup/internal/drain"
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/phase"
+	"kubeup.dev/kubeup/internal/remoteops"
+)
+
+// upgradeReason is what kubeup's cordon annotation says.
+const upgradeReason = "upgrade"
+
+// workerSteps are what apply does on a worker, in order; upgradeWorker
+// runs them on a drained worker, the main phases on every other host.
+func workerSteps() []func(context.Context, *remoteops.Run, *phase.Step) error {
+	return []func(context.Context, *remoteops.Run, *phase.Step) error{
+		distribute, writeFiles, kernelSetup, configureContainerd, startKubelet, startNetwork}
+}
+
+// maxUnavailable is how many workers upgrade/workers drains at once.
+func maxUnavailable(r *remoteops.Run) int { return r.Cluster.Spec.Upgrade.MaxUnavailable }
+
+// upgradeWorker moves one worker to the spec's Kubernetes version: drain
+// it (PodDisruptionBudgets respected), change it as apply changes every
+// host, wait until its node is Ready on the new kubelet, uncordon it. The
+// workers go maxUnavailable at a time; once one fails, no other starts,
+// so that the cluster keeps serving with the rest.
+func upgradeWorker(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
+	if name := r.UpgradeFailed(); name != "" {
+		return fmt.Errorf("not upgraded: worker %s failed first; fix it and apply again to resume", name)
+	}
+	err := upgradeWorkerSteps(ctx, r, s)
+	if err != nil {
+		r.FailUpgrade(s.HostName())
+	}
+	return err
+}
+
+func upgradeWorkerSteps(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
+	cs, err := r.Client()
+	if err != nil && !s.DryRun() {
+		return err
+	}
+	node, to := s.HostName(), r.Cluster.Spec.KubernetesVersion
+	if err := s.Wet(fmt.Sprintf("drain node %s for the upgrade to %s", node, to), func(host.Host) error {
+		return drain.Drain(ctx, cs, node, drain.Options{Timeout: r.Cluster.Spec.Upgrade.DrainTimeout.Duration, Reason: upgradeReason})
+	}); err != nil {
+		return err
+	}
+	for _, step := range workerSteps() {
+		if err := step(ctx, r, s); err != nil {
+			return err
+		}
+	}
+	if s.DryRun() {
+		return nil
+	}
+	if err := s.Do("wait for node "+node+" to be Ready on kubelet "+to, func() error {
+		return waitNodeVersion(ctx, r, cs, node, to)
+	}); err != nil {
+		return err
+	}
+	return uncordon(ctx, cs, s, node)
+}
+
+// waitNodeVersion waits until node is Ready with a kubelet of version.
+func waitNodeVersion(ctx context.Context, r *remoteops.Run, cs kubernetes.Interface, node, version string) error {
+	return remoteops.Poll(ctx, r.Waits.Nodes, func(ctx context.Context) (bool, string) {
+		n, err := cs.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		if v := n.Status.NodeInfo.KubeletVersion; v != version {
+			return false, "kubelet reports " + v
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type == "Ready" {
+				return c.Status == "True", "Ready is " + string(c.Status) + ": " + c.Message
+			}
+		}
+		return false, "no Ready condition yet"
+	})
+}
+
+// uncordon makes node schedulable again if kubeup cordoned it.
+func uncordon(ctx context.Context, cs kubernetes.Interface, s *phase.Step, node string) error {
+	n, err := cs.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // not registered (yet): nothing kubeup cordoned
+	}
+	if err != nil {
+		return fmt.Errorf("node %s: %w", node, err)
+	}
+	if _, ok := n.Annotations[drain.CordonedBy]; !ok {
+		return nil
+	}
+	return s.Wet("uncordon node "+node, func(host.Host) error {
+		_, err := drain.Uncordon(ctx, cs, node)
+		return err
+	})
+}
+
+// uncordonUpgraded uncordons every node kubeup cordoned for an upgrade
+// whose host is now on the spec's version: an upgrade interrupted between
+// a worker's restart and its uncordon leaves one behind.
+func uncordonUpgraded(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	cs, err := r.Client()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, h := range r.HostsNow() {
+		errs = append(errs, uncordon(ctx, cs, s, h.Name()))
+	}
+	return errors.Join(errs...)
+}

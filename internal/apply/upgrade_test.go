@@ -1,0 +1,86 @@
+package apply
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"kubeup.dev/kubeup/internal/host"
+	"kubeup.dev/kubeup/internal/remoteops"
+	"kubeup.dev/kubeup/internal/remoteops/remoteopstest"
+)
+
+// upgradeRun is a run of the example spec (node1 control plane, node2
+// and node3 workers, Kubernetes v1.37.2) whose hosts report the installed
+// kubelet versions of installed, with facts gathered.
+func upgradeRun(t *testing.T, installed map[string]string) (*remoteops.Run, map[string]*host.Fake) {
+	t.Helper()
+	r, fakes := testRun(t)
+	for name, f := range fakes {
+		out := strings.Replace(remoteopstest.GoodFacts, "HOST", name, 1)
+		if v := installed[name]; v != "" {
+			out += "kubelet=Kubernetes " + v + "\n"
+		}
+		f.OnFunc(`^\. /etc/os-release`, func(string, []byte) host.Reply { return host.Reply{Stdout: out + "time=" + nowStamp() + "\n"} })
+	}
+	if _, err := runPhases(t, r, false, "facts"); err != nil {
+		t.Fatal(err)
+	}
+	return r, fakes
+}
+
+func hostNames(hs []host.Host) string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Name())
+	}
+	return strings.Join(out, " ")
+}
+
+// TestUpgradeLeavesWorkersToTheirPhase: workers on another version wait
+// for upgrade/workers; the control plane, new hosts and workers already
+// on the spec's version go with the main phases.
+func TestUpgradeLeavesWorkersToTheirPhase(t *testing.T) {
+	for _, tc := range []struct {
+		installed      map[string]string
+		now, upgrading string
+	}{
+		{map[string]string{"node1": "v1.36.3", "node2": "v1.36.3", "node3": "v1.36.3"}, "node1", "node2 node3"},
+		{map[string]string{"node1": "v1.37.2", "node2": "v1.37.2", "node3": "v1.36.3"}, "node1 node2", "node3"},
+		{map[string]string{"node1": "v1.37.2", "node3": "v1.37.1"}, "node1 node2", "node3"},
+		{nil, "node1 node2 node3", ""},
+	} {
+		r, _ := upgradeRun(t, tc.installed)
+		if got := hostNames(r.HostsNow()); got != tc.now {
+			t.Errorf("%v: main phases on %q, want %q", tc.installed, got, tc.now)
+		}
+		if got := hostNames(r.UpgradingWorkers()); got != tc.upgrading {
+			t.Errorf("%v: upgrade/workers on %q, want %q", tc.installed, got, tc.upgrading)
+		}
+	}
+}
+
+// TestUpgradeWorkersStopAtTheFirstFailure: a worker that cannot be
+// drained (a pod no controller would bring back) fails before anything on
+// it changes, and no other worker starts.
+func TestUpgradeWorkersStopAtTheFirstFailure(t *testing.T) {
+	r, fakes := upgradeRun(t, map[string]string{"node1": "v1.37.2", "node2": "v1.36.3", "node3": "v1.36.3"})
+	bare := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "debug", Namespace: "default"}, Spec: corev1.PodSpec{NodeName: "node2"}}
+	r.Clientset = fake.NewClientset(bare,
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node2"}}, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node3"}})
+	before := map[string]int{"node2": len(fakes["node2"].Commands()), "node3": len(fakes["node3"].Commands())}
+	_, err := runPhases(t, r, false, "upgrade/workers")
+	for _, want := range []string{"node2", "pods default/debug have no controller", "node3", "not upgraded: worker node2 failed first"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	for name, n := range before {
+		if got := fakes[name].Commands()[n:]; len(got) > 0 {
+			t.Errorf("%s ran %q after the failed drain", name, got)
+		}
+	}
+}
