@@ -79,6 +79,7 @@ func newRootCmd(app *App) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(app),
 		newVersionsCmd(app),
+		newUpgradeCmd(app),
 		newConformanceCmd(app),
 		newInitCmd(app),
 		newValidateCmd(app),

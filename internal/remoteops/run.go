@@ -22,6 +22,7 @@ import (
 	"kubeup.dev/kubeup/internal/render"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/supervisor"
+	"kubeup.dev/kubeup/internal/upgradeplan"
 )
 
 // Run is the state of one run of a command: the spec, what the command
@@ -273,12 +274,20 @@ func (r *Run) Warnings() []string {
 // it to the upgrade/workers phase, which drains it first, instead of
 // changing it with the other hosts.
 func (r *Run) UpgradingWorker(name string) bool {
-	h := r.SpecHost(name)
-	if !h.HasRole(spec.RoleWorker) || h.HasRole(spec.RoleControlPlane) || h.HasRole(spec.RoleEtcd) {
-		return false
-	}
 	f := r.Facts(name)
-	return f != nil && f.Kubelet != "" && f.Kubelet != r.Cluster.Spec.KubernetesVersion
+	return f != nil && upgradeplan.DrainsFirst(r.SpecHost(name), f.Kubelet, r.Cluster.Spec.KubernetesVersion)
+}
+
+// Installed maps every host with facts to the Kubernetes version
+// installed there ("" for none).
+func (r *Run) Installed() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]string{}
+	for name, f := range r.facts {
+		out[name] = f.Kubelet
+	}
+	return out
 }
 
 // HostsNow returns the connected hosts apply changes in its main phases:
