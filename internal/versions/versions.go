@@ -28,7 +28,7 @@ func For(k string) (Set, error) {
 	if err != nil {
 		return Set{}, err
 	}
-	return Set{Release: r, Kubernetes: k, FlannelCNI: "v1.7.1-flannel2", SmokeImage: "v1", Architecture: "amd64"}, nil
+	return Set{Release: r, Kubernetes: k, FlannelCNI: "v1.7.1-flannel2", SmokeImage: "v2", Architecture: "amd64"}, nil
 }
 
 // Minor returns the minor number of a "v1.Y.Z" version.

@@ -41,7 +41,7 @@ func TestImageNames(t *testing.T) {
 	want := []string{
 		"registry.k8s.io/pause:3.10.1",
 		"registry.k8s.io/coredns/coredns:v1.12.4",
-		"kubeup.dev/smoke:v1",
+		"kubeup.dev/smoke:v2",
 		"registry.k8s.io/kube-apiserver:v1.34.4",
 		"registry.k8s.io/kube-controller-manager:v1.34.4",
 		"registry.k8s.io/kube-scheduler:v1.34.4",

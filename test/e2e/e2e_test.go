@@ -23,6 +23,16 @@ import (
 // default.
 func k8sVersion() string { return versions.Default() }
 
+// smokeImage is kubeup's test image of k8sVersion.
+func smokeImage(t *testing.T) string {
+	t.Helper()
+	set, err := versions.For(k8sVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.SmokeTestImage()
+}
+
 // kubeupBin returns the kubeup binary: $KUBEUP_BIN (make sets it) or one
 // built into the test's temporary directory.
 func kubeupBin(t *testing.T) string {

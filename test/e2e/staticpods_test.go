@@ -174,7 +174,7 @@ func checkConversion(t *testing.T, kubeup, dir, name, specPath string, nodes, cp
 	t.Helper()
 	k := newKube(t, dir, name)
 	k.run("create", "configmap", "kept", "--from-literal=written=before-conversion")
-	k.run("run", "survivor", "--image=kubeup.dev/smoke:v1", "--image-pull-policy=Never", "--restart=Never")
+	k.run("run", "survivor", "--image="+smokeImage(t), "--image-pull-policy=Never", "--restart=Never")
 	k.run("wait", "--for=condition=Ready", "pod/survivor", "--timeout=60s")
 	uid := k.run("get", "pod", "survivor", "-o", "jsonpath={.metadata.uid}").out
 

@@ -4,7 +4,8 @@
 // can check pod-to-pod, Service and DNS traffic, volumes and devices from
 // inside the cluster (the image holds nothing but this binary).
 //
-//	smoke serve [-addr :8080]            answer GET / with "host=... pod=... ip=... node=..."
+//	smoke serve [-addr :8080] [-drain 0s] answer GET / with "host=... pod=... ip=... node=...";
+//	                                     on SIGTERM keep answering for -drain, /healthz failing
 //	smoke get [-timeout 5s] [-attempts 1] URL...   fetch each URL, print its body
 //	smoke resolve [-timeout 5s] NAME...  resolve each name, print its addresses
 //	smoke write FILE TEXT                write TEXT to FILE (created or truncated)
@@ -27,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -83,11 +85,19 @@ func identity() string {
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", ":8080", "listen address")
+	drain := fs.Duration("drain", 0, "after SIGTERM, keep answering this long (with /healthz failing) while the endpoint goes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var draining atomic.Bool
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s client=%s\n", identity(), r.RemoteAddr)
 	})
@@ -104,6 +114,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	draining.Store(true)
+	time.Sleep(*drain)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
