@@ -4,7 +4,10 @@
 // and reset, each over several rounds of the same run, in both
 // control-plane modes (systemd and static-pods); then the e2e test
 // that applies, runs pods and resets a cluster -reset-repeats times in a
-// row, recording how many rounds succeeded and the median reset time.
+// row, recording how many rounds succeeded and the median reset time; and
+// the e2e test that upgrades a 1+2 cluster from the minor before the
+// default to the default with a client sending requests throughout,
+// -upgrade-rounds times (upgrade_minor_s, upgrade_failed_requests).
 package main
 
 import (
@@ -24,8 +27,8 @@ import (
 )
 
 type options struct {
-	kubeup, version, out string
-	rounds, resetRepeats int
+	kubeup, version, out                string
+	rounds, resetRepeats, upgradeRounds int
 }
 
 // figure is one measured quantity.
@@ -42,6 +45,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per figure")
 	flag.IntVar(&o.resetRepeats, "reset-repeats", 10, "apply, pods and reset rounds of the repeated reset test (0 skips it)")
+	flag.IntVar(&o.upgradeRounds, "upgrade-rounds", 3, "minor upgrades of a 1+2 cluster under load (0 skips them)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -83,7 +87,37 @@ func run(o options) error {
 		}
 		counts["reset_with_pods_rounds"], counts["reset_with_pods_rounds_ok"] = rr.Rounds, rr.OK
 	}
+	if err := upgrades(kubeup, o.upgradeRounds, samples, counts); err != nil {
+		return err
+	}
 	return report(o.out, o.version, samples, counts)
+}
+
+// upgradeResult is what the e2e test TestUpgradeMinor writes.
+type upgradeResult struct {
+	Seconds  float64 `json:"upgrade_s"`
+	Requests int     `json:"requests"`
+	Failed   int     `json:"failed"`
+}
+
+// upgrades runs the e2e test TestUpgradeMinor rounds times (each on new
+// nodes, the upgrade uninterrupted) and records the upgrade's duration
+// and the requests that failed during it, summed over the rounds.
+func upgrades(kubeup string, rounds int, samples map[string][]float64, counts map[string]any) error {
+	sent, failed := 0, 0
+	for i := 1; i <= rounds; i++ {
+		var res upgradeResult
+		if err := e2eResult(kubeup, "TestUpgradeMinor", "KUBEUP_UPGRADE_RESULTS", nil, &res); err != nil {
+			return fmt.Errorf("upgrade round %d: %w", i, err)
+		}
+		samples["upgrade_minor_s"] = append(samples["upgrade_minor_s"], res.Seconds)
+		sent, failed = sent+res.Requests, failed+res.Failed
+		fmt.Printf("upgrade round %d: %.1fs, %d of %d requests failed\n", i, res.Seconds, res.Failed, res.Requests)
+	}
+	if rounds > 0 {
+		counts["upgrade_requests"], counts["upgrade_failed_requests"] = sent, failed
+	}
+	return nil
 }
 
 // resetRounds is what the e2e test TestResetRepeatedWithPods writes.
@@ -98,25 +132,36 @@ type resetRounds struct {
 // the rounds before it still count.
 func repeatedReset(kubeup string, rounds int) (resetRounds, error) {
 	res := resetRounds{Rounds: rounds}
-	f, err := os.CreateTemp("", "kubeup-bench-reset-*.json")
+	err := e2eResult(kubeup, "TestResetRepeatedWithPods", "KUBEUP_RESET_RESULTS", []string{fmt.Sprintf("KUBEUP_RESET_REPEATS=%d", rounds)}, &res)
 	if err != nil {
 		return res, err
 	}
+	fmt.Printf("repeated reset: %d of %d rounds ok\n", res.OK, res.Rounds)
+	return res, nil
+}
+
+// e2eResult runs the e2e test named test with env, which writes its
+// results as JSON to the file named by $resultsVar, and reads them into
+// res. What the test recorded counts even when it failed later.
+func e2eResult(kubeup, test, resultsVar string, env []string, res any) error {
+	f, err := os.CreateTemp("", "kubeup-bench-*.json")
+	if err != nil {
+		return err
+	}
 	f.Close()
 	defer os.Remove(f.Name())
-	cmd := exec.Command("go", "test", "-tags", "e2e", "-count=1", "-v", "-timeout", "120m", "-run", "^TestResetRepeatedWithPods$", "./test/e2e/")
-	cmd.Env = append(os.Environ(), "KUBEUP_BIN="+kubeup, fmt.Sprintf("KUBEUP_RESET_REPEATS=%d", rounds), "KUBEUP_RESET_RESULTS="+f.Name())
+	cmd := exec.Command("go", "test", "-tags", "e2e", "-count=1", "-v", "-timeout", "120m", "-run", "^"+test+"$", "./test/e2e/")
+	cmd.Env = append(append(os.Environ(), "KUBEUP_BIN="+kubeup, resultsVar+"="+f.Name()), env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	testErr := cmd.Run()
 	b, err := os.ReadFile(f.Name())
 	if err != nil || len(b) == 0 {
-		return res, fmt.Errorf("repeated reset test recorded nothing (%v): %v", err, testErr)
+		return fmt.Errorf("%s recorded nothing (%v): %v", test, err, testErr)
 	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return res, fmt.Errorf("read repeated reset results: %w", err)
+	if err := json.Unmarshal(b, res); err != nil {
+		return fmt.Errorf("read the results of %s: %w", test, err)
 	}
-	fmt.Printf("repeated reset: %d of %d rounds ok\n", res.OK, res.Rounds)
-	return res, nil
+	return nil
 }
 
 // modeSuffix names a figure of spec.controlPlane.mode mode.

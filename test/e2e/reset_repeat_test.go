@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,15 +99,7 @@ spec:
 
 // writeResetRounds writes res to $KUBEUP_RESET_RESULTS, if set.
 func writeResetRounds(t *testing.T, res *resetRounds) {
-	p := os.Getenv("KUBEUP_RESET_RESULTS")
-	if p == "" {
-		return
-	}
-	b, err := json.Marshal(res)
-	if err == nil {
-		err = os.WriteFile(p, b, 0o644)
-	}
-	if err != nil {
-		t.Errorf("write %s: %v", p, err)
+	if p := os.Getenv("KUBEUP_RESET_RESULTS"); p != "" {
+		writeJSON(t, p, res)
 	}
 }
