@@ -8,7 +8,6 @@ package drain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,15 +26,12 @@ import (
 // acts only on nodes that carry it.
 const CordonedBy = "kubeup.dev/cordoned-by"
 
-// mirrorAnnotation marks the API's copy of a static pod.
-const mirrorAnnotation = "kubernetes.io/config.mirror"
-
 // Options tune Drain.
 type Options struct {
 	// Timeout bounds the whole drain: evictions refused by a
 	// PodDisruptionBudget are retried until then.
 	Timeout time.Duration
-	// Interval is the pause between retries and checks (default 2s).
+	// Interval is the pause between rounds of evictions (default 2s).
 	Interval time.Duration
 	// Reason is recorded in the CordonedBy annotation ("upgrade").
 	Reason string
@@ -79,112 +75,117 @@ func Uncordon(ctx context.Context, cs kubernetes.Interface, node string) (bool, 
 // they are gone, within o.Timeout. It refuses a pod no controller would
 // recreate, naming it, before it evicts anything.
 func Drain(ctx context.Context, cs kubernetes.Interface, node string, o Options) error {
-	if o.Interval <= 0 {
-		o.Interval = 2 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
 	if err := Cordon(ctx, cs, node, o.Reason); err != nil {
 		return err
 	}
-	pods, err := podsToEvict(ctx, cs, node)
+	pods, err := PodsToEvict(ctx, cs, node)
 	if err != nil {
-		return err
+		return fmt.Errorf("drain %s: list its pods: %w", node, err)
 	}
-	for _, p := range pods {
-		if err := evict(ctx, cs, p, o.Interval); err != nil {
-			return fmt.Errorf("drain %s: %w", node, err)
-		}
+	if bare := withoutController(pods); len(bare) > 0 {
+		return fmt.Errorf("drain %s: pods %s have no controller and would not come back after eviction: delete them or run them under a Deployment, then apply again",
+			node, strings.Join(bare, ", "))
 	}
-	if err := waitGone(ctx, cs, pods, o.Interval); err != nil {
-		return fmt.Errorf("drain %s: %w", node, err)
+	if left := EvictUntilGone(ctx, cs, pods, o.Timeout, o.Interval); len(left) > 0 {
+		return fmt.Errorf("drain %s: pods %s did not leave within %s: a PodDisruptionBudget may refuse (kubectl get pdb -A), or raise spec.upgrade.drainTimeout",
+			node, strings.Join(left, ", "), o.Timeout)
 	}
 	return nil
 }
 
-// podsToEvict lists the pods of node that must leave it: not DaemonSet or
-// static pods, not finished. A pod without a controller is an error.
-func podsToEvict(ctx context.Context, cs kubernetes.Interface, node string) ([]corev1.Pod, error) {
-	list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String()})
+// PodsToEvict lists the pods of node that must leave it: not those of
+// DaemonSets (they would come back) nor static pods (their mirror cannot
+// be evicted), nor pods already finished or going.
+func PodsToEvict(ctx context.Context, cs kubernetes.Interface, node string) ([]corev1.Pod, error) {
+	list, err := cs.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String()})
 	if err != nil {
-		return nil, fmt.Errorf("drain %s: list its pods: %w", node, err)
+		return nil, err
 	}
 	var out []corev1.Pod
-	var bare []string
 	for _, p := range list.Items {
-		if p.Spec.NodeName != node || stays(p) {
-			continue
+		if p.Spec.NodeName == node && !stays(p) {
+			out = append(out, p)
 		}
-		if metav1.GetControllerOf(&p) == nil {
-			bare = append(bare, p.Namespace+"/"+p.Name)
-			continue
-		}
-		out = append(out, p)
-	}
-	if len(bare) > 0 {
-		sort.Strings(bare)
-		return nil, fmt.Errorf("drain %s: pods %s have no controller and would not come back after eviction: delete them or run them under a Deployment, then apply again",
-			node, strings.Join(bare, ", "))
 	}
 	return out, nil
 }
 
 // stays reports whether pod p stays on its node through a drain.
 func stays(p corev1.Pod) bool {
-	if _, ok := p.Annotations[mirrorAnnotation]; ok {
+	if _, ok := p.Annotations[corev1.MirrorPodAnnotationKey]; ok {
 		return true
 	}
-	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+	if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 		return true
 	}
-	c := metav1.GetControllerOf(&p)
-	return c != nil && c.Kind == "DaemonSet"
-}
-
-// evict asks the API to evict p, retrying while a PodDisruptionBudget
-// refuses (429) until ctx ends.
-func evict(ctx context.Context, cs kubernetes.Interface, p corev1.Pod, interval time.Duration) error {
-	ev := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace}}
-	for {
-		err := cs.PolicyV1().Evictions(p.Namespace).Evict(ctx, ev)
-		switch {
-		case err == nil || apierrors.IsNotFound(err):
-			return nil
-		case !apierrors.IsTooManyRequests(err):
-			return fmt.Errorf("evict %s/%s: %w", p.Namespace, p.Name, err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("evict %s/%s: a PodDisruptionBudget still refuses after the drain timeout (%w): "+
-				"check kubectl get pdb -A, or raise spec.upgrade.drainTimeout", p.Namespace, p.Name, context.Cause(ctx))
-		case <-time.After(interval):
+	for _, o := range p.OwnerReferences {
+		if o.Kind == "DaemonSet" {
+			return true
 		}
 	}
+	return false
 }
 
-// waitGone waits until none of pods exists any more (a pod of the same
-// name with another UID is a new one).
-func waitGone(ctx context.Context, cs kubernetes.Interface, pods []corev1.Pod, interval time.Duration) error {
+// withoutController names the pods no controller would recreate, sorted.
+func withoutController(pods []corev1.Pod) []string {
+	var out []string
+	for _, p := range pods {
+		if metav1.GetControllerOf(&p) == nil {
+			out = append(out, p.Namespace+"/"+p.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EvictUntilGone asks for the eviction of every pod (again while a
+// PodDisruptionBudget refuses) until all are gone or timeout passes, every
+// interval (default 2s), and returns the pods left, sorted.
+func EvictUntilGone(ctx context.Context, cs kubernetes.Interface, pods []corev1.Pod, timeout, interval time.Duration) []string {
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	for {
-		var left []string
+		var left []corev1.Pod
 		for _, p := range pods {
-			cur, err := cs.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
-			switch {
-			case apierrors.IsNotFound(err):
-			case err != nil && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-				return fmt.Errorf("check pod %s/%s: %w", p.Namespace, p.Name, err)
-			case err == nil && cur.UID == p.UID:
-				left = append(left, p.Namespace+"/"+p.Name)
+			if gone(ctx, cs, p) {
+				continue
+			}
+			if evict(ctx, cs, p); !gone(ctx, cs, p) {
+				left = append(left, p)
 			}
 		}
-		if len(left) == 0 {
+		pods = left
+		if len(pods) == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("pods %s are still terminating after the drain timeout: check kubectl describe pod, or raise spec.upgrade.drainTimeout",
-				strings.Join(left, ", "))
+			var names []string
+			for _, p := range pods {
+				names = append(names, p.Namespace+"/"+p.Name)
+			}
+			sort.Strings(names)
+			return names
 		case <-time.After(interval):
 		}
 	}
+}
+
+// gone reports whether pod p (this one, by UID) no longer exists.
+func gone(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) bool {
+	cur, err := cs.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
+	return apierrors.IsNotFound(err) || (err == nil && cur.UID != p.UID)
+}
+
+// evict asks for the eviction of pod p; a refusal (a PodDisruptionBudget,
+// 429) is retried by the caller.
+func evict(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) {
+	uid := p.UID
+	_ = cs.PolicyV1().Evictions(p.Namespace).Evict(ctx, &policyv1.Eviction{
+		ObjectMeta:    metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
+		DeleteOptions: &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}},
+	})
 }

@@ -54,7 +54,7 @@ func TestDrainEvictsWhatMustLeaveAndRespectsBudgets(t *testing.T) {
 		pod("web-1", "w1", "ReplicaSet", nil),
 		pod("db-0", "w1", "StatefulSet", nil),
 		pod("kube-proxy-x", "w1", "DaemonSet", nil),
-		pod("etcd-w1", "w1", "Node", map[string]string{mirrorAnnotation: "abc"}),
+		pod("etcd-w1", "w1", "Node", map[string]string{corev1.MirrorPodAnnotationKey: "abc"}),
 		pod("web-2", "w2", "ReplicaSet", nil))
 	err := Drain(context.Background(), cs, "w1", Options{Timeout: 10 * time.Second, Interval: time.Millisecond, Reason: "upgrade"})
 	if err != nil {
@@ -88,7 +88,7 @@ func TestDrainRefusesPodsWithoutController(t *testing.T) {
 func TestDrainTimesOutOnABudget(t *testing.T) {
 	cs, _ := cluster(t, 1<<30, pod("web-1", "w1", "ReplicaSet", nil))
 	err := Drain(context.Background(), cs, "w1", Options{Timeout: 50 * time.Millisecond, Interval: time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "PodDisruptionBudget still refuses") || !strings.Contains(err.Error(), "spec.upgrade.drainTimeout") {
+	if err == nil || !strings.Contains(err.Error(), "pods default/web-1 did not leave within 50ms: a PodDisruptionBudget may refuse") || !strings.Contains(err.Error(), "spec.upgrade.drainTimeout") {
 		t.Errorf("err %v", err)
 	}
 }

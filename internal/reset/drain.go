@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	"kubeup.dev/kubeup/internal/drain"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/phase"
 	"kubeup.dev/kubeup/internal/remoteops"
@@ -94,7 +92,7 @@ func (o Options) drainNode(ctx context.Context, r *remoteops.Run, s *phase.Step,
 // still there after the drain timeout (a disruption budget that never
 // allows it) are left with a warning: they go with the Node.
 func (o Options) evictPods(ctx context.Context, r *remoteops.Run, s *phase.Step, cs kubernetes.Interface, name string) error {
-	pods, err := podsToEvict(ctx, cs, name)
+	pods, err := drain.PodsToEvict(ctx, cs, name)
 	if err != nil {
 		return fmt.Errorf("list pods: %w", err)
 	}
@@ -107,7 +105,7 @@ func (o Options) evictPods(ctx context.Context, r *remoteops.Run, s *phase.Step,
 	}
 	what := fmt.Sprintf("evict %d pods from node %s: %s", len(pods), name, remoteops.ListedNames(names, 6))
 	return s.Wet(what, func(host.Host) error {
-		left := evictUntilGone(ctx, cs, pods, o.drainTimeout())
+		left := drain.EvictUntilGone(ctx, cs, pods, o.drainTimeout(), remoteops.PollInterval)
 		if len(left) > 0 {
 			r.Warn(name, remoteops.Finding{Check: "drain", Warning: true, Message: fmt.Sprintf(
 				"%d pods did not leave within %s (%s): they are deleted with the node", len(left), o.drainTimeout(), remoteops.ListedNames(left, 6))})
@@ -122,77 +120,3 @@ func (o Options) drainTimeout() time.Duration {
 	}
 	return DefaultDrainTimeout
 }
-
-// podsToEvict lists the node's pods but those of DaemonSets (they would
-// come back) and static pods (their mirror cannot be evicted).
-func podsToEvict(ctx context.Context, cs kubernetes.Interface, node string) ([]corev1.Pod, error) {
-	list, err := cs.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
-	if err != nil {
-		return nil, err
-	}
-	var out []corev1.Pod
-	for _, p := range list.Items {
-		if _, mirror := p.Annotations[corev1.MirrorPodAnnotationKey]; mirror || ownedByDaemonSet(p) || p.DeletionTimestamp != nil {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-func ownedByDaemonSet(p corev1.Pod) bool {
-	for _, o := range p.OwnerReferences {
-		if o.Kind == "DaemonSet" {
-			return true
-		}
-	}
-	return false
-}
-
-// evictUntilGone asks for the eviction of every pod (again while a
-// disruption budget refuses) until all are gone or timeout passes, and
-// returns the pods left.
-func evictUntilGone(ctx context.Context, cs kubernetes.Interface, pods []corev1.Pod, timeout time.Duration) []string {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		var left []corev1.Pod
-		for _, p := range pods {
-			if podGone(ctx, cs, p) {
-				continue
-			}
-			if evictPod(ctx, cs, p); !podGone(ctx, cs, p) {
-				left = append(left, p)
-			}
-		}
-		pods = left
-		if len(pods) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			var names []string
-			for _, p := range pods {
-				names = append(names, p.Namespace+"/"+p.Name)
-			}
-			return names
-		case <-time.After(remoteops.PollInterval):
-		}
-	}
-}
-
-// podGone reports whether the pod (this one, by UID) no longer exists.
-func podGone(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) bool {
-	cur, err := cs.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
-	return apierrors.IsNotFound(err) || (err == nil && cur.UID != p.UID)
-}
-
-// evictPod asks for one pod's eviction; refusals are retried by the caller.
-func evictPod(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) {
-	_ = cs.CoreV1().Pods(p.Namespace).EvictV1(ctx, &policyv1.Eviction{
-		ObjectMeta:    metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
-		DeleteOptions: &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: ptrUID(p.UID)}},
-	})
-}
-
-func ptrUID(u types.UID) *types.UID { return &u }
