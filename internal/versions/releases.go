@@ -171,3 +171,17 @@ func CheckUpgrade(from, to string) (warning string, err error) {
 	}
 	return "", nil
 }
+
+// Previous returns the release of the minor before Kubernetes k's: the
+// version a cluster upgrades from to reach k.
+func Previous(k string) (Release, error) {
+	minor, err := Minor(k)
+	if err != nil {
+		return Release{}, err
+	}
+	r, ok := ReleaseOf(minor - 1)
+	if !ok {
+		return Release{}, fmt.Errorf("kubeup knows no minor before %s's", k)
+	}
+	return r, nil
+}

@@ -103,3 +103,12 @@ func TestCheckUpgrade(t *testing.T) {
 		}
 	}
 }
+
+func TestPrevious(t *testing.T) {
+	if r, err := Previous("v1.37.2"); err != nil || r.Patch != "v1.36.3" {
+		t.Errorf("Previous(v1.37.2) = %v, %v", r.Patch, err)
+	}
+	if _, err := Previous("v1.34.4"); err == nil || !strings.Contains(err.Error(), "no minor before v1.34.4's") {
+		t.Errorf("Previous(v1.34.4) = %v", err)
+	}
+}

@@ -18,13 +18,9 @@ import (
 // the e2e tier upgrades from it.
 func upgradeSource(t *testing.T) string {
 	t.Helper()
-	minor, err := versions.Minor(k8sVersion())
+	r, err := versions.Previous(k8sVersion())
 	if err != nil {
 		t.Fatal(err)
-	}
-	r, ok := versions.ReleaseOf(minor - 1)
-	if !ok {
-		t.Fatalf("kubeup knows no minor before %s", k8sVersion())
 	}
 	return r.Patch
 }
