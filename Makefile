@@ -6,7 +6,7 @@ K8S_VER   ?=
 DEMO_NAME ?= demo
 E2E_TIMEOUT ?= 80m
 
-.PHONY: all build prereqs lint unit e2e test demo demo-clean bench conformance clean
+.PHONY: all build prereqs lint unit e2e test demo demo-clean bench conformance versions clean
 
 all: build
 
@@ -35,7 +35,12 @@ test: prereqs lint unit e2e
 demo: prereqs build
 	./hack/demo.sh $(DEMO_NAME) $(K8S_VER)
 
-demo-clean: build
+demo-# Every supported Kubernetes minor builds and deploys with smoke validation
+# on a sandbox: long, not part of make test.
+versions: prereqs build
+	./hack/versions.sh
+
+clean: build
 	$(BIN) sandbox delete --name $(DEMO_NAME)
 	rm -rf _out/$(DEMO_NAME).yaml _out/.kubeup/$(DEMO_NAME)
 
