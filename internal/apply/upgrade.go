@@ -125,3 +125,23 @@ func uncordonUpgraded(ctx context.Context, r *remoteops.Run, s *phase.Step) erro
 	}
 	return errors.Join(errs...)
 }
+
+// networkAddonNow is where the network addon is applied in its usual
+// place: nowhere while workers wait for their upgrade, since a DaemonSet
+// rolled to a new image before a worker imported it would leave that
+// worker without kube-proxy until its turn.
+func networkAddonNow(r *remoteops.Run) []host.Host {
+	if len(r.UpgradingWorkers()) > 0 {
+		return nil
+	}
+	return firstControlPlane(r)
+}
+
+// networkAddonAfterWorkers applies the network addon once every worker
+// is upgraded (and holds the new images), when networkAddonNow did not.
+func networkAddonAfterWorkers(r *remoteops.Run) []host.Host {
+	if len(r.UpgradingWorkers()) == 0 {
+		return nil
+	}
+	return firstControlPlane(r)
+}

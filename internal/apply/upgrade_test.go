@@ -42,7 +42,8 @@ func hostNames(hs []host.Host) string {
 
 // TestUpgradeLeavesWorkersToTheirPhase: workers on another version wait
 // for upgrade/workers; the control plane, new hosts and workers already
-// on the spec's version go with the main phases.
+// on the spec's version go with the main phases; the network addon (new
+// DaemonSet images) waits for the workers too.
 func TestUpgradeLeavesWorkersToTheirPhase(t *testing.T) {
 	for _, tc := range []struct {
 		installed      map[string]string
@@ -54,6 +55,9 @@ func TestUpgradeLeavesWorkersToTheirPhase(t *testing.T) {
 		{nil, "node1 node2 node3", ""},
 	} {
 		r, _ := upgradeRun(t, tc.installed)
+		if now, after := hostNames(networkAddonNow(r)), hostNames(networkAddonAfterWorkers(r)); (tc.upgrading == "") != (now == "node1" && after == "") {
+			t.Errorf("%v: network addon now on %q, after the workers on %q", tc.installed, now, after)
+		}
 		if got := hostNames(r.HostsNow()); got != tc.now {
 			t.Errorf("%v: main phases on %q, want %q", tc.installed, got, tc.now)
 		}
