@@ -35,12 +35,7 @@ test: prereqs lint unit e2e
 demo: prereqs build
 	./hack/demo.sh $(DEMO_NAME) $(K8S_VER)
 
-demo-# Every supported Kubernetes minor builds and deploys with smoke validation
-# on a sandbox: long, not part of make test.
-versions: prereqs build
-	./hack/versions.sh
-
-clean: build
+demo-clean: build
 	$(BIN) sandbox delete --name $(DEMO_NAME)
 	rm -rf _out/$(DEMO_NAME).yaml _out/.kubeup/$(DEMO_NAME)
 
@@ -51,6 +46,11 @@ bench: prereqs build
 # long, not part of make test; writes conformance/results/latest.json.
 conformance: prereqs build
 	./hack/conformance.sh $(K8S_VER)
+
+# Every supported Kubernetes minor builds and deploys with smoke validation
+# on a sandbox: long, not part of make test.
+versions: prereqs build
+	./hack/versions.sh
 
 clean:
 	rm -rf bin
