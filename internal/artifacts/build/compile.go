@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -111,6 +112,9 @@ func (b *builder) outputs(ctx context.Context, g goCmd, r recipe, src, tmp, logN
 func (b *builder) binary(ctx context.Context, g goCmd, r recipe, bin binary, src, tmp, logName, buildDate string, sums hasher) ([]manifest.Artifact, error) {
 	out := filepath.Join(tmp, "bin", filepath.FromSlash(bin.Name))
 	args := []string{"build", "-trimpath", "-ldflags", ldflags(r, buildDate), "-o", out, bin.Package}
+	if len(r.Tags) > 0 {
+		args = slices.Insert(args, 2, "-tags", strings.Join(r.Tags, ","))
+	}
 	if bin.Test {
 		args = append([]string{"test", "-c"}, args[1:]...)
 	}

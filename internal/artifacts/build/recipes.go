@@ -41,17 +41,21 @@ const (
 // which flags, into which binaries and images. It is hashed (with the
 // sources and the Go version) to decide whether a cached build is current.
 type recipe struct {
-	Name     string            `json:"name"`
-	Version  string            `json:"version"`
-	Arch     string            `json:"arch"`
-	Kind     string            `json:"kind"`
-	Require  map[string]string `json:"require,omitempty"` // tool: module path -> version
-	Source   string            `json:"source,omitempty"`  // local: embedded directory
-	CGO      bool              `json:"cgo"`
-	Static   bool              `json:"static,omitempty"` // cgo, linked statically
-	X        []string          `json:"x,omitempty"`      // -X importpath.name=value
-	Binaries []binary          `json:"binaries"`
-	Images   []image           `json:"images,omitempty"`
+	Name    string            `json:"name"`
+	Version string            `json:"version"`
+	Arch    string            `json:"arch"`
+	Kind    string            `json:"kind"`
+	Require map[string]string `json:"require,omitempty"` // tool: module path -> version
+	Source  string            `json:"source,omitempty"`  // local: embedded directory
+	CGO     bool              `json:"cgo"`
+	Static  bool              `json:"static,omitempty"` // cgo, linked statically
+	X       []string          `json:"x,omitempty"`      // -X importpath.name=value
+	// Tags are build tags (go build -tags). omitempty keeps the JSON, and
+	// so the hash and the cached builds, of recipes without tags as they
+	// were before the field existed.
+	Tags     []string `json:"tags,omitempty"`
+	Binaries []binary `json:"binaries"`
+	Images   []image  `json:"images,omitempty"`
 	// Archive is an images recipe's archive; its hash also covers the
 	// sha256 of the binaries it is made of (see builder.hash).
 	Archive *podimages.Archive `json:"archive,omitempty"`

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,6 +88,27 @@ func TestRecipeFlags(t *testing.T) {
 	}
 }
 
+// TestTagsLeaveOtherRecipesAlone: a recipe without build tags marshals as
+// it did before recipes had them, so its hash, and its cached build, stay.
+func TestTagsLeaveOtherRecipesAlone(t *testing.T) {
+	// flannel's recipe as kubeup marshalled it before recipes had tags.
+	const before = `{"name":"flannel","version":"v0.26.7","arch":"amd64","kind":"tool","require":{"github.com/flannel-io/flannel":"v0.26.7"},` +
+		`"cgo":true,"static":true,"x":["github.com/flannel-io/flannel/pkg/version.Version=v0.26.7"],` +
+		`"binaries":[{"name":"flanneld","package":"github.com/flannel-io/flannel"}]}`
+	if j, err := json.Marshal(flannelRecipe("v0.26.7", "amd64")); err != nil || string(j) != before {
+		t.Errorf("flannel's recipe marshals as\n%s\nwant\n%s", j, before)
+	}
+	for _, r := range mustRecipes(t, "v1.37.2") {
+		j, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := strings.Contains(string(j), `"tags"`); has != (len(r.Tags) > 0) {
+			t.Errorf("%s: tags %v, JSON %s", r.Name, r.Tags, j)
+		}
+	}
+}
+
 func TestRecipeHash(t *testing.T) {
 	r := etcdRecipe("v3.6.5", "amd64")
 	base, err := recipeHash(r, "go1.26.8", "src")
@@ -105,6 +127,11 @@ func TestRecipeHash(t *testing.T) {
 		"flags": func() (string, error) {
 			r2 := etcdRecipe("v3.6.5", "amd64")
 			r2.X = []string{"a.b=c"}
+			return recipeHash(r2, "go1.26.8", "src")
+		},
+		"tags": func() (string, error) {
+			r2 := etcdRecipe("v3.6.5", "amd64")
+			r2.Tags = []string{"seccomp"}
 			return recipeHash(r2, "go1.26.8", "src")
 		},
 	}
