@@ -9,9 +9,10 @@ import (
 )
 
 // mirrorNames returns the download sources spec.artifacts.mirrors may
-// override.
+// override: package fetch's Sources, which imports this package (its
+// tests check that the two agree).
 func mirrorNames() []string {
-	return []string{"kubernetes", "etcd", "flannel", "containerd", "cni", "flannel-cni"}
+	return []string{"kubernetes", "etcd", "flannel", "containerd", "cni", "flannel-cni", "runc", "cri-tools"}
 }
 
 // kubelet checks the node agent settings.

@@ -1,8 +1,9 @@
 // Package fetch downloads the official release binaries of a Kubernetes
-// version and the components that go with it (etcd, flannel, containerd,
-// CNI plugins) into kubeup's artifact cache, verifying every file against
-// its published sha256 (or a pinned one where the project publishes none),
-// and makes the images of the static-pods mode from them (see Images).
+// version and the components that go with it (etcd, flannel, and the
+// container runtime: containerd, runc, CNI plugins, crictl) into kubeup's
+// artifact cache, verifying every file against its published sha256 (or a
+// pinned one where the project publishes none), and makes the images of
+// the static-pods mode from them (see Images).
 //
 // Downloads run in parallel (bounded), go to a .part file that is resumed
 // with an HTTP Range request after a dropped connection, and are renamed

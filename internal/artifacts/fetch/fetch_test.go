@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/versions"
@@ -59,9 +60,7 @@ func TestFetchEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Fetch: %v\n%s", err, out)
 	}
-	want := []string{"cni/bridge", "cni/flannel", "cni/host-local", "cni/loopback", "cni/portmap",
-		"containerd", "containerd-shim-runc-v2", "ctr", "etcd", "etcdctl", "flanneld",
-		"kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl", "kubelet"}
+	want := slices.Sorted(slices.Values(inventory.HostBinaries()))
 	var got, imgs []string
 	dir := cache.Layout{Root: o.CacheRoot}.Artifacts(testK8s, "amd64")
 	for _, a := range m.Artifacts {
@@ -156,8 +155,8 @@ func TestFetchMirrorOverride(t *testing.T) {
 			t.Errorf("mirror request %s outside the mirror's layout", r.Path)
 		}
 	}
-	if len(mirror.fileRequests()) != len(kubernetesBinaries()) {
-		t.Errorf("mirror served %d files, want %d", len(mirror.fileRequests()), len(kubernetesBinaries()))
+	if k := inventory.Binaries(inventory.Kubernetes); len(mirror.fileRequests()) != len(k) {
+		t.Errorf("mirror served %d files, want %d", len(mirror.fileRequests()), len(k))
 	}
 }
 

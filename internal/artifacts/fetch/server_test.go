@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
@@ -166,7 +167,7 @@ func (s *releaseServer) release(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range kubernetesBinaries() {
+	for _, name := range inventory.Binaries(inventory.Kubernetes) {
 		b := fakeBinary(name, testK8s)
 		p := "/release/" + testK8s + "/bin/linux/amd64/" + name
 		s.files[p] = b
@@ -203,6 +204,22 @@ func (s *releaseServer) release(t *testing.T) map[string]string {
 	f := set.FlannelCNI
 	fcni := tarGz(t, map[string][]byte{"flannel-amd64": fakeBinary("flannel", f)})
 	s.published("/flannel-io/cni-plugin/releases/download/"+f+"/cni-plugin-flannel-linux-amd64-"+f+".tgz", ".sha256", fcni)
+
+	// runc: a bare binary per architecture and one sha256sum file naming
+	// them all and the source tarball.
+	r := "/opencontainers/runc/releases/download/" + set.Runc + "/"
+	runc := fakeBinary("runc", set.Runc)
+	s.files[r+"runc.amd64"] = runc
+	s.files[r+"runc.arm64"] = fakeBinary("runc", set.Runc+"-arm64")
+	s.files[r+"runc.sha256sum"] = fmt.Appendf(nil, "%s  runc.amd64\n%s  runc.arm64\n%s  runc-%s.tar.xz\n",
+		sha(runc), sha(s.files[r+"runc.arm64"]), sha([]byte("source")), strings.TrimPrefix(set.Runc, "v"))
+
+	// crictl: a tarball holding crictl alone, with a bare hash beside it.
+	c = set.CriTools
+	crictl := tarGz(t, map[string][]byte{"crictl": fakeBinary("crictl", c)})
+	p := "/kubernetes-sigs/cri-tools/releases/download/" + c + "/crictl-" + c + "-linux-amd64.tar.gz"
+	s.files[p] = crictl
+	s.files[p+".sha256"] = []byte(sha(crictl) + "\n")
 	return map[string]string{fl: sha(flannel)}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/spec"
 	"kubeup.dev/kubeup/internal/versions"
 )
@@ -20,11 +21,13 @@ const (
 	SourceContainerd = "containerd"  // containerd/containerd releases
 	SourceCNI        = "cni"         // containernetworking/plugins releases
 	SourceFlannelCNI = "flannel-cni" // flannel-io/cni-plugin releases
+	SourceRunc       = "runc"        // opencontainers/runc releases
+	SourceCriTools   = "cri-tools"   // kubernetes-sigs/cri-tools releases (crictl)
 )
 
 // Sources returns every source name in fetch order.
 func Sources() []string {
-	return []string{SourceKubernetes, SourceEtcd, SourceFlannel, SourceContainerd, SourceCNI, SourceFlannelCNI}
+	return []string{SourceKubernetes, SourceEtcd, SourceFlannel, SourceContainerd, SourceCNI, SourceFlannelCNI, SourceRunc, SourceCriTools}
 }
 
 // DefaultBases returns the official base URL of every source. A mirror
@@ -37,6 +40,8 @@ func DefaultBases() map[string]string {
 		SourceContainerd: "https://github.com/containerd/containerd/releases/download",
 		SourceCNI:        "https://github.com/containernetworking/plugins/releases/download",
 		SourceFlannelCNI: "https://github.com/flannel-io/cni-plugin/releases/download",
+		SourceRunc:       "https://github.com/opencontainers/runc/releases/download",
+		SourceCriTools:   "https://github.com/kubernetes-sigs/cri-tools/releases/download",
 	}
 }
 
@@ -116,11 +121,6 @@ func (f File) Binaries() []string {
 	return names
 }
 
-// kubernetesBinaries are the release binaries taken from dl.k8s.io.
-func kubernetesBinaries() []string {
-	return []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"}
-}
-
 // Plan lists the files to download for Kubernetes version k and arch from
 // bases (see Bases), restricted to sources (nil: all). checksums maps an
 // upstream file name to a sha256 for files without a published checksum.
@@ -142,7 +142,8 @@ func Plan(k, arch string, bases map[string]string, sources []string, checksums m
 	return pin(files, checksums)
 }
 
-// planSource lists the files of one source.
+// planSource lists the files of one source. The binaries they provide
+// are those of the source's project in package inventory.
 func planSource(source string, set versions.Set, arch, base string) []File {
 	switch source {
 	case SourceKubernetes:
@@ -150,43 +151,56 @@ func planSource(source string, set versions.Set, arch, base string) []File {
 	case SourceEtcd:
 		v := set.Etcd
 		dir := fmt.Sprintf("etcd-%s-linux-%s", v, arch)
-		return []File{archive(source, v, base, v, dir+".tar.gz", "SHA256SUMS",
-			map[string]string{dir + "/etcd": "etcd", dir + "/etcdctl": "etcdctl"})}
+		return []File{archive(source, v, base, v, dir+".tar.gz", "SHA256SUMS", members(dir+"/", inventory.Etcd))}
 	case SourceFlannel:
 		v := set.Flannel
 		return []File{archive(source, v, base, v, fmt.Sprintf("flannel-%s-linux-%s.tar.gz", v, arch), "",
-			map[string]string{"flanneld": "flanneld"})}
+			members("", inventory.Flannel))}
 	case SourceContainerd:
 		v := set.Containerd
 		name := fmt.Sprintf("containerd-%s-linux-%s.tar.gz", v, arch)
-		return []File{archive(source, v, base, "v"+v, name, name+".sha256sum", map[string]string{
-			"bin/containerd": "containerd", "bin/containerd-shim-runc-v2": "containerd-shim-runc-v2", "bin/ctr": "ctr"})}
+		return []File{archive(source, v, base, "v"+v, name, name+".sha256sum", members("bin/", inventory.Containerd))}
 	case SourceCNI:
 		v := set.CNIPlugins
 		name := fmt.Sprintf("cni-plugins-linux-%s-%s.tgz", arch, v)
-		members := map[string]string{}
-		for _, p := range []string{"bridge", "host-local", "loopback", "portmap"} {
-			members[p] = CNIBinary(p)
+		m := map[string]string{}
+		for _, p := range inventory.CNIPluginNames() {
+			m[p] = inventory.CNIBinary(p)
 		}
-		return []File{archive(source, v, base, v, name, name+".sha256", members)}
+		return []File{archive(source, v, base, v, name, name+".sha256", m)}
 	case SourceFlannelCNI:
 		v := set.FlannelCNI
 		name := fmt.Sprintf("cni-plugin-flannel-linux-%s-%s.tgz", arch, v)
 		return []File{archive(source, v, base, v, name, name+".sha256",
-			map[string]string{"flannel-" + arch: CNIBinary("flannel")})}
+			map[string]string{"flannel-" + arch: inventory.CNIBinary("flannel")})}
+	case SourceRunc:
+		// One binary per architecture, and one sha256sum file for all.
+		v := set.Runc
+		name := "runc." + arch
+		return []File{{Source: source, Version: v, Name: name, URL: base + "/" + v + "/" + name,
+			SumURL: base + "/" + v + "/runc.sha256sum", Binary: "runc"}}
+	case SourceCriTools:
+		v := set.CriTools
+		name := fmt.Sprintf("crictl-%s-linux-%s.tar.gz", v, arch)
+		return []File{archive(source, v, base, v, name, name+".sha256", members("", inventory.CriTools))}
 	}
 	return nil
 }
 
-// CNIBinary is the cache name of CNI plugin p: "cni/p", stored at
-// bin/cni/p, installed into /opt/cni/bin (the flannel CNI plugin is also
-// called flannel, so CNI plugins keep apart from flanneld).
-func CNIBinary(p string) string { return "cni/" + p }
+// members maps each binary of project to the archive member of the same
+// name under dir ("" or "dir/").
+func members(dir, project string) map[string]string {
+	m := map[string]string{}
+	for _, name := range inventory.Binaries(project) {
+		m[dir+name] = name
+	}
+	return m
+}
 
 // planKubernetes lists dl.k8s.io's binaries, each with NAME.sha256.
 func planKubernetes(k, arch, base string) []File {
 	var files []File
-	for _, name := range kubernetesBinaries() {
+	for _, name := range inventory.Binaries(inventory.Kubernetes) {
 		u := base + "/" + path.Join(k, "bin/linux", arch, name)
 		files = append(files, File{Source: SourceKubernetes, Version: k, Name: name, URL: u, SumURL: u + ".sha256", Binary: name})
 	}
