@@ -8,9 +8,14 @@ cd "$(dirname "$0")/.."
 need=()
 for pair in openssl:openssl sshd:openssh-server debootstrap:debootstrap \
             systemd-analyze:systemd sudo:sudo iptables:iptables \
-            gcc:gcc make:make bzip2:bzip2; do
+            gcc:gcc make:make bzip2:bzip2 pkg-config:pkg-config; do
   cmd=${pair%%:*} pkg=${pair#*:}
   if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
+done
+# Libraries the artifact build links: runc links libseccomp statically
+# (found with pkg-config).
+for pkg in libseccomp-dev; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then need+=("$pkg"); fi
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -48,6 +48,9 @@ func newArtifactsBuildCmd(app *App) *cobra.Command {
 			"  kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl\n" +
 			"    (one multi-call binary under each name), etcd, etcdctl, flanneld, the flannel CNI plugin\n" +
 			"    (bin/cni/flannel, installed as /opt/cni/bin/flannel), coredns, pause and smoke;\n" +
+			"  the container runtime: containerd, containerd-shim-runc-v2, ctr, runc (cgo, static, with\n" +
+			"    libseccomp: needs libseccomp-dev and pkg-config), the bridge, host-local, loopback and\n" +
+			"    portmap CNI plugins (bin/cni/NAME) and crictl;\n" +
 			"  the pause, coredns and smoke images as archives for ctr -n k8s.io images import, and those\n" +
 			"    of the static-pods mode, made from the binaries above: kube-apiserver,\n" +
 			"    kube-controller-manager, kube-scheduler and kube-proxy (one archive, kubernetes-images),\n" +

@@ -2,7 +2,8 @@
 // upstream Go modules, into kubeup's cache (see package cache for the
 // layout), and describes them in a manifest.
 //
-// Each component (kubernetes, etcd, flannel, flannel-cni, coredns, pause,
+// Each component (kubernetes, etcd, flannel, flannel-cni, the container
+// runtime's containerd, runc, cni-plugins and cri-tools, coredns, pause,
 // smoke) is built from a wrapper module that is generated per version into
 // CACHE/src/NAME/VERSION: the multi-call Kubernetes binary from a template
 // in the build/ module, the others from tool directives on the upstream

@@ -12,7 +12,7 @@ import (
 )
 
 // TestCheckBuildsNothing: on an empty cache Check names every component
-// it would build, returns placeholders for all 19 artifacts and leaves the
+// it would build, returns placeholders for every artifact and leaves the
 // cache directory absent; once built, it returns Ensure's manifest and
 // names nothing.
 func TestCheckBuildsNothing(t *testing.T) {
@@ -21,9 +21,10 @@ func TestCheckBuildsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(missing) != 10 || !strings.Contains(strings.Join(missing, ", "), "kubernetes v1.34.4 (amd64)") ||
-		!strings.Contains(strings.Join(missing, ", "), "kubernetes-images v1.34.4 (amd64)") {
-		t.Errorf("would build %q, want all 10 components", missing)
+	if n := len(mustRecipes(t, "v1.34.4")); len(missing) != n || !strings.Contains(strings.Join(missing, ", "), "kubernetes v1.34.4 (amd64)") ||
+		!strings.Contains(strings.Join(missing, ", "), "kubernetes-images v1.34.4 (amd64)") ||
+		!strings.Contains(strings.Join(missing, ", "), "runc v1.5.3 (amd64)") {
+		t.Errorf("would build %q, want all %d components", missing, n)
 	}
 	if got := builds(t, calls); len(got) != 0 {
 		t.Errorf("Check built:\n%s", strings.Join(got, "\n"))
@@ -31,8 +32,8 @@ func TestCheckBuildsNothing(t *testing.T) {
 	if _, err := os.Stat(opts.CacheRoot); !os.IsNotExist(err) {
 		t.Errorf("Check created the cache %s: %v", opts.CacheRoot, err)
 	}
-	if len(m.Artifacts) != 19 {
-		t.Fatalf("%d placeholders, want 19", len(m.Artifacts))
+	if bins, _ := m.Counts(); bins != len(builtBinaries()) {
+		t.Fatalf("%d binary placeholders, want %d", bins, len(builtBinaries()))
 	}
 	apiserver, _ := m.Find(manifest.KindBinary, "kube-apiserver")
 	kubelet, _ := m.Find(manifest.KindBinary, "kubelet")

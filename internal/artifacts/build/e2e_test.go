@@ -71,8 +71,8 @@ func TestE2EBuild(t *testing.T) {
 			bins = append(bins, a)
 		}
 	}
-	if len(bins) != 13 || len(imgs) != 6 {
-		t.Fatalf("%d binaries and %d image archives, want 13 and 6", len(bins), len(imgs))
+	if wantBins, wantImgs := planned(t, e2eVersion()); len(bins) != wantBins || len(imgs) != wantImgs {
+		t.Fatalf("%d binaries and %d image archives, want %d and %d", len(bins), len(imgs), wantBins, wantImgs)
 	}
 	t.Run("versions", func(t *testing.T) { checkVersions(t, dir, bins) })
 	t.Run("images", func(t *testing.T) { checkImages(t, dir, imgs) })
@@ -113,10 +113,27 @@ func TestE2EBuildPreviousMinor(t *testing.T) {
 			bins = append(bins, a)
 		}
 	}
-	if len(bins) != 13 {
-		t.Fatalf("%d binaries, want 13", len(bins))
+	if want, _ := planned(t, prev); len(bins) != want {
+		t.Fatalf("%d binaries, want %d", len(bins), want)
 	}
 	checkVersions(t, dir, bins)
+}
+
+// planned counts the binaries and image archives a build of Kubernetes
+// version makes (Placeholders).
+func planned(t *testing.T, version string) (bins, archives int) {
+	arts, err := Placeholders(version, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		if a.Kind == manifest.KindImage {
+			archives++
+		} else {
+			bins++
+		}
+	}
+	return bins, archives
 }
 
 // checkBundle is the offline round trip with the real artifacts: bundle,

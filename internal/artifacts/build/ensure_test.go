@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"kubeup.dev/kubeup/internal/artifacts/images"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/progress"
+	"kubeup.dev/kubeup/internal/versions"
 )
 
 // fakeGo is a go command that records its calls and makes a small file
@@ -75,13 +77,16 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 	if want := filepath.Join(opts.CacheRoot, "artifacts", "v1.34.4", "amd64"); dir != want {
 		t.Errorf("dir = %s, want %s", dir, want)
 	}
-	// One go build per binary (etcd has two): the Kubernetes commands share one.
-	if got := builds(t, calls); len(got) != 8 {
-		t.Errorf("%d go builds, want 8:\n%s", len(got), strings.Join(got, "\n"))
+	// One go build per binary: the Kubernetes commands share one.
+	wantBuilds := len(builtBinaries()) - len(inventory.Binaries(Kubernetes)) + 1
+	components := len(mustRecipes(t, "v1.34.4"))
+	checkRuntimeBuild(t, m, calls)
+	if got := builds(t, calls); len(got) != wantBuilds {
+		t.Errorf("%d go builds, want %d:\n%s", len(got), wantBuilds, strings.Join(got, "\n"))
 	}
 	checkManifest(t, m, dir)
 	checkKubernetesBuild(t, opts.CacheRoot, dir)
-	if strings.Count(out.String(), "done  ") != 10 {
+	if strings.Count(out.String(), "done  ") != components {
 		t.Errorf("progress shows no done line per component:\n%s", out.String())
 	}
 
@@ -94,7 +99,7 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 	if got := builds(t, calls); len(got) != 0 {
 		t.Errorf("warm Ensure built again:\n%s", strings.Join(got, "\n"))
 	}
-	if strings.Count(out.String(), "(cached)") != 10 {
+	if strings.Count(out.String(), "(cached)") != components {
 		t.Errorf("warm progress:\n%s", out.String())
 	}
 	if len(m2.Artifacts) != len(m.Artifacts) {
@@ -106,19 +111,24 @@ func TestEnsureBuildsThenCaches(t *testing.T) {
 	if _, _, err := Ensure(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if got := builds(t, calls); len(got) != 8 {
-		t.Errorf("forced Ensure: %d builds, want 8", len(got))
+	if got := builds(t, calls); len(got) != wantBuilds {
+		t.Errorf("forced Ensure: %d builds, want %d", len(got), wantBuilds)
 	}
 }
 
 // checkManifest checks the manifest against the files in dir.
 func checkManifest(t *testing.T, m *manifest.Manifest, dir string) {
 	t.Helper()
-	if m.KubernetesVersion != "v1.34.4" || m.Arch != "amd64" || len(m.Artifacts) != 19 {
-		t.Fatalf("manifest %s/%s with %d artifacts, want 13 binaries and 6 image archives", m.KubernetesVersion, m.Arch, len(m.Artifacts))
+	set, err := versions.For("v1.34.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bins, refs := m.Counts(); m.KubernetesVersion != "v1.34.4" || m.Arch != "amd64" || bins != len(builtBinaries()) || refs != len(set.Images()) {
+		t.Fatalf("manifest %s/%s with %d binaries and %d images, want %d and %d",
+			m.KubernetesVersion, m.Arch, bins, refs, len(builtBinaries()), len(set.Images()))
 	}
 	onDisk, err := manifest.Read(filepath.Join(dir, "manifest.json"))
-	if err != nil || len(onDisk.Artifacts) != 19 {
+	if err != nil || len(onDisk.Artifacts) != len(m.Artifacts) {
 		t.Fatalf("manifest.json: %v", err)
 	}
 	for _, a := range m.Artifacts {
@@ -158,6 +168,34 @@ func checkManifest(t *testing.T, m *manifest.Manifest, dir string) {
 	}
 	if apiserver.SHA256 == "" {
 		t.Error("no kube-apiserver binary")
+	}
+}
+
+// checkRuntimeBuild checks the container runtime's binaries in the
+// manifest and their go build commands (calls: the fake go's record).
+func checkRuntimeBuild(t *testing.T, m *manifest.Manifest, calls string) {
+	t.Helper()
+	set, err := versions.For("v1.34.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for project, version := range map[string]string{Containerd: set.Containerd, Runc: set.Runc, CNIPlugins: set.CNIPlugins, CriTools: set.CriTools} {
+		for _, name := range inventory.Binaries(project) {
+			if a, ok := m.Find(manifest.KindBinary, name); !ok || a.Version != version || a.Path != "bin/"+name {
+				t.Errorf("%s: %+v, want version %s", name, a, version)
+			}
+		}
+	}
+	log, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runc := "build -trimpath -tags seccomp,urfave_cli_no_docs,netgo,osusergo -ldflags -s -w -extldflags=-static -o "
+	if !strings.Contains(string(log), runc) {
+		t.Errorf("no go build of runc with its tags (%q) in:\n%s", runc, log)
+	}
+	if strings.Count(string(log), " -tags ") != 1+len(inventory.Binaries(Containerd)) {
+		t.Errorf("build tags on other builds than runc's and containerd's:\n%s", log)
 	}
 }
 
@@ -215,7 +253,7 @@ func checkKubernetesBuild(t *testing.T, root, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range KubernetesCommands() {
+	for _, name := range inventory.Binaries(Kubernetes) {
 		fi, err := os.Stat(filepath.Join(dir, "bin", name))
 		if err != nil || !os.SameFile(fi, first) {
 			t.Errorf("bin/%s is not the multi-call binary: %v", name, err)
@@ -239,7 +277,7 @@ func TestEnsureKeepsOtherManifestEntries(t *testing.T) {
 	opts, _ := fakeEnv(t)
 	dir := filepath.Join(opts.CacheRoot, "artifacts", "v1.34.4", "amd64")
 	fetched := &manifest.Manifest{KubernetesVersion: "v1.34.4", Arch: "amd64", Artifacts: []manifest.Artifact{
-		{Name: "containerd", Kind: manifest.KindBinary, Version: "1.7.28", Path: "bin/containerd", Source: "release"},
+		{Name: "critest", Kind: manifest.KindBinary, Version: "v1.37.0", Path: "bin/critest", Source: "release"},
 		{Name: "etcd", Kind: manifest.KindBinary, Version: "v3.6.5", Path: "bin/etcd", Source: "release"},
 	}}
 	b, _ := fetched.Marshal()
@@ -253,8 +291,8 @@ func TestEnsureKeepsOtherManifestEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, ok := m.Find(manifest.KindBinary, "containerd"); !ok || a.Source != "release" {
-		t.Error("the fetched containerd entry was dropped")
+	if a, ok := m.Find(manifest.KindBinary, "critest"); !ok || a.Source != "release" {
+		t.Error("the fetched critest entry, which no build makes, was dropped")
 	}
 	if a, _ := m.Find(manifest.KindBinary, "etcd"); a.Source != "build" {
 		t.Errorf("etcd = %+v, want the built one", a)

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	buildsrc "kubeup.dev/kubeup/build"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 )
 
 func TestKubernetesGoMod(t *testing.T) {
@@ -129,7 +130,7 @@ func TestKubernetesMain(t *testing.T) {
 		if verbosity != tc.ctx || strings.Contains(s, `"k8s.io/component-base/logs"`) != tc.ctx {
 			t.Errorf("%s: kubectl log verbosity = %v, want %v:\n%s", tc.version, verbosity, tc.ctx, s)
 		}
-		for _, name := range KubernetesCommands() {
+		for _, name := range inventory.Binaries(Kubernetes) {
 			if !strings.Contains(s, `"`+name+`"`) {
 				t.Errorf("%s: main.go does not dispatch %s", tc.version, name)
 			}

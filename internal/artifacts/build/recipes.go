@@ -4,16 +4,22 @@ import (
 	"fmt"
 	"strings"
 
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
 )
 
-// Component names.
+// Component names: the projects of package inventory, and those whose
+// binaries only go into images.
 const (
-	Kubernetes = "kubernetes"
-	Etcd       = "etcd"
-	Flannel    = "flannel"
-	FlannelCNI = "flannel-cni"
+	Kubernetes = inventory.Kubernetes
+	Etcd       = inventory.Etcd
+	Flannel    = inventory.Flannel
+	FlannelCNI = inventory.FlannelCNI
+	Containerd = inventory.Containerd
+	Runc       = inventory.Runc
+	CNIPlugins = inventory.CNIPlugins
+	CriTools   = inventory.CriTools
 	CoreDNS    = "coredns"
 	Pause      = "pause"
 	Smoke      = "smoke"
@@ -79,20 +85,14 @@ type image struct {
 	Ports  []string `json:"ports,omitempty"`
 }
 
-// KubernetesCommands are the names the multi-call Kubernetes binary answers to.
-func KubernetesCommands() []string {
-	return []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"}
-}
-
-// CNIBinary is the manifest name of CNI plugin p: "cni/p", stored at
-// bin/cni/p and installed as /opt/cni/bin/p (the same convention as fetch:
-// the flannel CNI plugin is also called flannel, apart from flanneld).
-func CNIBinary(p string) string { return "cni/" + p }
-
 // recipes returns every component of set, built for arch; the images
 // recipes come after the recipes of the binaries they are made of.
 func recipes(set versions.Set, arch string) ([]recipe, error) {
 	k, err := kubernetesRecipe(set.Kubernetes, arch)
+	if err != nil {
+		return nil, err
+	}
+	cni, err := cniPluginsRecipe(set.CNIPlugins, arch)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +103,10 @@ func recipes(set versions.Set, arch string) ([]recipe, error) {
 		etcdRecipe(set.Etcd, arch),
 		flannelRecipe(set.Flannel, arch),
 		flannelCNIRecipe(arch),
+		containerdRecipe(set.Containerd, arch),
+		runcRecipe(set.Runc, arch),
+		cni,
+		criToolsRecipe(set.CriTools, arch),
 		coreDNSRecipe(set, arch),
 		k,
 	}
@@ -137,7 +141,7 @@ func kubernetesRecipe(version, arch string) (recipe, error) {
 			pkg+".gitMinor="+fmt.Sprint(minor),
 			pkg+".gitTreeState=archive")
 	}
-	cmds := KubernetesCommands()
+	cmds := inventory.Binaries(Kubernetes)
 	return recipe{Name: Kubernetes, Version: version, Arch: arch, Kind: kindKubernetes, X: x,
 		Binaries: []binary{{Name: cmds[0], Package: ".", Aliases: cmds[1:]}}}, nil
 }
@@ -195,8 +199,75 @@ const flannelCNIVersion = "v0.9.1"
 func flannelCNIRecipe(arch string) recipe {
 	return recipe{Name: FlannelCNI, Version: flannelCNIVersion, Arch: arch, Kind: kindTool,
 		Require:  map[string]string{"github.com/containernetworking/plugins": flannelCNIVersion},
-		X:        []string{"github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=" + flannelCNIVersion},
-		Binaries: []binary{{Name: CNIBinary("flannel"), Package: "github.com/containernetworking/plugins/plugins/meta/flannel"}}}
+		X:        []string{cniBuildVersion + "=" + flannelCNIVersion},
+		Binaries: []binary{{Name: inventory.CNIBinary("flannel"), Package: cniPluginsModule + "/plugins/meta/flannel"}}}
+}
+
+// containerdModule is containerd's Go module.
+const containerdModule = "github.com/containerd/containerd/v2"
+
+// containerdRecipe builds containerd, its runc shim and ctr (version is
+// containerd's, without v) without cgo, which only the btrfs snapshotter
+// needs. They are stamped as containerd's Makefile does (its VERSION is
+// the git tag, v2.4.2) and built with the tag its Makefile always sets.
+func containerdRecipe(version, arch string) recipe {
+	var bins []binary
+	for _, name := range inventory.Binaries(Containerd) {
+		bins = append(bins, binary{Name: name, Package: containerdModule + "/cmd/" + name})
+	}
+	return recipe{Name: Containerd, Version: version, Arch: arch, Kind: kindTool,
+		Require:  map[string]string{containerdModule: "v" + version},
+		X:        []string{containerdModule + "/version.Version=v" + version},
+		Tags:     []string{"urfave_cli_no_docs"},
+		Binaries: bins}
+}
+
+// runcRecipe builds runc with cgo (its nsenter is C), statically linked
+// with libseccomp (libseccomp-dev and pkg-config at build time), as its
+// Makefile's static target does: its build tags without libpathrs, a Rust
+// library Debian does not package (runc then uses its Go pathrs-lite).
+// runc embeds its version from its VERSION file: no stamping needed.
+func runcRecipe(version, arch string) recipe {
+	const module = "github.com/opencontainers/runc"
+	return recipe{Name: Runc, Version: version, Arch: arch, Kind: kindTool, CGO: true, Static: true,
+		Require:  map[string]string{module: version},
+		Tags:     []string{"seccomp", "urfave_cli_no_docs", "netgo", "osusergo"},
+		Binaries: []binary{{Name: "runc", Package: module}}}
+}
+
+// cniPluginsModule is the module of the reference CNI plugins.
+const cniPluginsModule = "github.com/containernetworking/plugins"
+
+// cniBuildVersion is the variable the CNI plugins print as their version,
+// stamped as their release script does.
+const cniBuildVersion = cniPluginsModule + "/pkg/utils/buildversion.BuildVersion"
+
+// cniPluginsRecipe builds the CNI plugins of inventory.CNIPluginNames,
+// named with inventory.CNIBinary, from their directories in the module.
+func cniPluginsRecipe(version, arch string) (recipe, error) {
+	dirs := map[string]string{"bridge": "main", "host-local": "ipam", "loopback": "main", "portmap": "meta"}
+	var bins []binary
+	for _, p := range inventory.CNIPluginNames() {
+		dir, ok := dirs[p]
+		if !ok {
+			return recipe{}, fmt.Errorf("CNI plugin %s: no directory of %s is known for it: add it to cniPluginsRecipe", p, cniPluginsModule)
+		}
+		bins = append(bins, binary{Name: inventory.CNIBinary(p), Package: cniPluginsModule + "/plugins/" + dir + "/" + p})
+	}
+	return recipe{Name: CNIPlugins, Version: version, Arch: arch, Kind: kindTool,
+		Require:  map[string]string{cniPluginsModule: version},
+		X:        []string{cniBuildVersion + "=" + version},
+		Binaries: bins}, nil
+}
+
+// criToolsRecipe builds crictl, stamped as cri-tools' Makefile does: its
+// VERSION is the git tag without v.
+func criToolsRecipe(version, arch string) recipe {
+	const module = "sigs.k8s.io/cri-tools"
+	return recipe{Name: CriTools, Version: version, Arch: arch, Kind: kindTool,
+		Require:  map[string]string{module: version},
+		X:        []string{module + "/pkg/version.Version=" + strings.TrimPrefix(version, "v")},
+		Binaries: []binary{{Name: "crictl", Package: module + "/cmd/crictl"}}}
 }
 
 // coreDNSRecipe builds CoreDNS (its version is a constant in coremain)

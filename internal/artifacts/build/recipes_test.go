@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
@@ -27,6 +29,13 @@ func mustRecipes(t *testing.T, version string) []recipe {
 	return rs
 }
 
+// builtBinaries are the binaries a build makes: a complete artifact set's
+// (package inventory) and those only images are made of (CoreDNS,
+// kubeup's pause and smoke).
+func builtBinaries() []string {
+	return append(inventory.HostBinaries(), "coredns", "pause", "smoke")
+}
+
 func TestRecipesCoverEveryArtifact(t *testing.T) {
 	set, _ := versions.For("v1.34.4")
 	var bins, imgs []string
@@ -43,9 +52,7 @@ func TestRecipesCoverEveryArtifact(t *testing.T) {
 		}
 	}
 	slices.Sort(bins)
-	want := []string{"cni/flannel", "coredns", "etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager",
-		"kube-proxy", "kube-scheduler", "kubectl", "kubelet", "pause", "smoke"}
-	if !slices.Equal(bins, want) {
+	if want := slices.Sorted(slices.Values(builtBinaries())); !slices.Equal(bins, want) {
 		t.Errorf("binaries = %v, want %v", bins, want)
 	}
 	slices.Sort(imgs)
@@ -73,7 +80,7 @@ func TestRecipeFlags(t *testing.T) {
 		!strings.Contains(ldflags(f, ""), "pkg/version.Version=v0.26.7") {
 		t.Errorf("flannel: cgo %v ldflags %q", f.CGO, ldflags(f, ""))
 	}
-	for _, name := range []string{Kubernetes, Etcd, CoreDNS, FlannelCNI, Pause, Smoke} {
+	for _, name := range []string{Kubernetes, Etcd, CoreDNS, FlannelCNI, Pause, Smoke, Containerd, CNIPlugins, CriTools} {
 		if byName[name].CGO {
 			t.Errorf("%s is built with cgo", name)
 		}
@@ -85,6 +92,65 @@ func TestRecipeFlags(t *testing.T) {
 	}
 	if _, err := kubernetesRecipe("v1.34", "amd64"); err == nil {
 		t.Error("kubernetes v1.34: want an error")
+	}
+}
+
+// TestRuntimeRecipes checks how the container runtime is built: from the
+// modules and versions of the release, stamped as upstream's Makefiles do.
+func TestRuntimeRecipes(t *testing.T) {
+	set, err := versions.For("v1.37.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]recipe{}
+	for _, r := range mustRecipes(t, "v1.37.2") {
+		byName[r.Name] = r
+	}
+	packages := func(r recipe) map[string]string {
+		m := map[string]string{}
+		for _, b := range r.Binaries {
+			m[b.Name] = b.Package
+		}
+		return m
+	}
+
+	c := byName[Containerd]
+	if c.Version != set.Containerd || c.Require["github.com/containerd/containerd/v2"] != "v"+set.Containerd || c.CGO ||
+		ldflags(c, "") != "-s -w -X github.com/containerd/containerd/v2/version.Version=v"+set.Containerd {
+		t.Errorf("containerd: version %s require %v cgo %v ldflags %q", c.Version, c.Require, c.CGO, ldflags(c, ""))
+	}
+	if got := packages(c); !reflect.DeepEqual(got, map[string]string{
+		"containerd":              "github.com/containerd/containerd/v2/cmd/containerd",
+		"containerd-shim-runc-v2": "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+		"ctr":                     "github.com/containerd/containerd/v2/cmd/ctr"}) {
+		t.Errorf("containerd packages %v", got)
+	}
+
+	r := byName[Runc]
+	if r.Version != set.Runc || r.Require["github.com/opencontainers/runc"] != set.Runc || !r.CGO || !r.Static ||
+		!slices.Contains(r.Tags, "seccomp") || !strings.HasSuffix(ldflags(r, ""), "-extldflags=-static") ||
+		!reflect.DeepEqual(packages(r), map[string]string{"runc": "github.com/opencontainers/runc"}) {
+		t.Errorf("runc: %+v, ldflags %q", r, ldflags(r, ""))
+	}
+
+	cni := byName[CNIPlugins]
+	if cni.Version != set.CNIPlugins || cni.Require["github.com/containernetworking/plugins"] != set.CNIPlugins || cni.CGO ||
+		!slices.Equal(cni.X, []string{"github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=" + set.CNIPlugins}) {
+		t.Errorf("cni-plugins: %+v", cni)
+	}
+	if got := packages(cni); !reflect.DeepEqual(got, map[string]string{
+		"cni/bridge":     "github.com/containernetworking/plugins/plugins/main/bridge",
+		"cni/host-local": "github.com/containernetworking/plugins/plugins/ipam/host-local",
+		"cni/loopback":   "github.com/containernetworking/plugins/plugins/main/loopback",
+		"cni/portmap":    "github.com/containernetworking/plugins/plugins/meta/portmap"}) {
+		t.Errorf("CNI plugin packages %v", got)
+	}
+
+	k := byName[CriTools]
+	if k.Version != set.CriTools || k.Require["sigs.k8s.io/cri-tools"] != set.CriTools || k.CGO ||
+		!slices.Equal(k.X, []string{"sigs.k8s.io/cri-tools/pkg/version.Version=" + strings.TrimPrefix(set.CriTools, "v")}) ||
+		!reflect.DeepEqual(packages(k), map[string]string{"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"}) {
+		t.Errorf("cri-tools: %+v", k)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 )
 
@@ -40,8 +41,17 @@ func ProbeFor(a manifest.Artifact) VersionProbe {
 		return VersionProbe{Args: []string{"-v"}, Want: "pause " + a.Version}
 	case "smoke":
 		return VersionProbe{Args: []string{"version"}, Want: "smoke " + a.Version}
+	case "containerd", "ctr":
+		// containerd's version is without v in kubeup, with v in its own.
+		return VersionProbe{Args: []string{"--version"}, Want: a.Name + " " + containerdModule + " v" + bare}
+	case "containerd-shim-runc-v2":
+		return VersionProbe{Args: []string{"-v"}, Want: "Version:  v" + bare}
+	case "runc":
+		return VersionProbe{Args: []string{"--version"}, Want: "runc version " + bare}
+	case "crictl":
+		return VersionProbe{Args: []string{"--version"}, Want: "crictl version " + bare}
 	}
-	if p, ok := strings.CutPrefix(a.Name, "cni/"); ok {
+	if p, ok := inventory.CNIPlugin(a.Name); ok {
 		// A CNI plugin run without CNI_COMMAND prints "CNI NAME plugin VERSION".
 		return VersionProbe{Want: "CNI " + p + " plugin " + a.Version}
 	}

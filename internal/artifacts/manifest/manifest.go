@@ -92,6 +92,19 @@ func (m *Manifest) Put(a Artifact) {
 	m.Artifacts = append(m.Artifacts, a)
 }
 
+// Counts returns how many binaries the manifest lists and how many images
+// its image archives hold (an archive may hold several).
+func (m *Manifest) Counts() (binaries, images int) {
+	for _, a := range m.Artifacts {
+		if a.Kind == KindImage {
+			images += len(a.Refs())
+		} else {
+			binaries++
+		}
+	}
+	return binaries, images
+}
+
 // Marshal returns indented JSON with a trailing newline.
 func (m *Manifest) Marshal() ([]byte, error) {
 	b, err := json.MarshalIndent(m, "", "  ")
