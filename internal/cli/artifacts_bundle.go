@@ -11,7 +11,7 @@ import (
 
 	"kubeup.dev/kubeup/internal/artifacts/bundle"
 	"kubeup.dev/kubeup/internal/artifacts/cache"
-	"kubeup.dev/kubeup/internal/artifacts/manifest"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/versions"
 )
@@ -32,8 +32,9 @@ func newArtifactsBundleCmd(app *App) *cobra.Command {
 		Long: "Packs the cache's manifest.json, bin/NAME and images/NAME.tar for one Kubernetes version\n" +
 			"(filled by kubeup artifacts build or fetch) into FILE: a tar, tar.gz or tar.zst as its\n" +
 			"extension says. Every file is checked against the manifest, and the bundle must hold\n" +
-			"every image the cluster runs and the core binaries (bundle lint). Use it with\n" +
-			"spec.artifacts: {source: bundle, bundle: FILE}; kubeup artifacts inspect FILE verifies it.",
+			"every image the cluster runs and every binary the hosts run, the container runtime's\n" +
+			"too (bundle lint). Use it with spec.artifacts: {source: bundle, bundle: FILE};\n" +
+			"kubeup artifacts inspect FILE verifies it.",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBundle(cmd, app, o) },
 	}
@@ -65,7 +66,7 @@ func runBundle(cmd *cobra.Command, app *App, o *bundleOptions) error {
 	start := time.Now()
 	m, err := bundle.Create(cmd.Context(), dir, o.out, bundle.CreateOptions{
 		Images:   set.Images(),
-		Binaries: coreBinaries(),
+		Binaries: inventory.HostBinaries(),
 		Progress: progress.New(app.Err, progress.Options{Terminal: progress.IsTerminal(app.Err)}),
 	})
 	if err != nil {
@@ -75,7 +76,7 @@ func runBundle(cmd *cobra.Command, app *App, o *bundleOptions) error {
 	if err != nil {
 		return err
 	}
-	bins, imgs := countKinds(m)
+	bins, imgs := m.Counts()
 	fmt.Fprintf(app.Out, "wrote %s: %s, %d binaries and %d images for Kubernetes %s linux/%s (%s)\n",
 		o.out, progress.Bytes(fi.Size()), bins, imgs, m.KubernetesVersion, m.Arch, progress.Duration(time.Since(start)))
 	return nil
@@ -95,23 +96,4 @@ func (o *bundleOptions) cacheDir() (string, error) {
 		return "", err
 	}
 	return cache.Layout{Root: root}.Artifacts(o.version, o.arch), nil
-}
-
-// coreBinaries are the binaries every bundle must hold, whichever source
-// filled the cache (build or release).
-func coreBinaries() []string {
-	return []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
-		"etcd", "etcdctl", "flanneld", "cni/flannel"}
-}
-
-// countKinds counts binaries and images (an archive may hold several).
-func countKinds(m *manifest.Manifest) (bins, imgs int) {
-	for _, a := range m.Artifacts {
-		if a.Kind == manifest.KindImage {
-			imgs += len(a.Refs())
-		} else {
-			bins++
-		}
-	}
-	return bins, imgs
 }

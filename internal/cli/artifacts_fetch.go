@@ -35,8 +35,9 @@ func newArtifactsFetchCmd(app *App) *cobra.Command {
 		Use:   "fetch",
 		Short: "Download the official release binaries into the cache, every checksum verified",
 		Long: "Downloads kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and\n" +
-			"kubectl from dl.k8s.io, and the etcd, flannel, containerd, CNI plugin and flannel CNI plugin\n" +
-			"release archives from GitHub, for one Kubernetes version, into the cache that build uses.\n" +
+			"kubectl from dl.k8s.io, and the etcd, flannel, containerd, runc, CNI plugin, crictl and\n" +
+			"flannel CNI plugin releases from GitHub, for one Kubernetes version, into the cache that\n" +
+			"build uses.\n" +
 			"Every file is checked against its published sha256 (flannel publishes none: pass\n" +
 			"--checksum FILE=SHA256). Downloads run in parallel and resume after a dropped connection.\n" +
 			"From those binaries it makes the images of the static-pods mode (kube-apiserver,\n" +
@@ -75,7 +76,7 @@ func runFetch(cmd *cobra.Command, app *App, o *fetchOptions) error {
 	m, err := fetch.Fetch(cmd.Context(), fo)
 	if m != nil {
 		dir := cache.Layout{Root: fo.CacheRoot}.Artifacts(fo.KubernetesVersion, fo.Arch)
-		bins, imgs := countKinds(m)
+		bins, imgs := m.Counts()
 		fmt.Fprintf(app.Out, "%d binaries and %d images for Kubernetes %s linux/%s in %s (%s)\n",
 			bins, imgs, fo.KubernetesVersion, fo.Arch, dir, progress.Duration(time.Since(start)))
 	}

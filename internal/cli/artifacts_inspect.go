@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kubeup.dev/kubeup/internal/artifacts/bundle"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/progress"
 	"kubeup.dev/kubeup/internal/versions"
 )
@@ -27,7 +28,7 @@ func newArtifactsInspectCmd(app *App) *cobra.Command {
 		Long: "Lists every artifact of the bundle (name, kind, version, size, sha256) and checks each file\n" +
 			"against the manifest: a changed file is a checksum mismatch, and a file missing from the\n" +
 			"bundle or not in its manifest is an error too. Then it lints the bundle: every image the\n" +
-			"cluster runs and the core binaries must be in it.",
+			"cluster runs and every binary the hosts run (the container runtime's too) must be in it.",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd, app, o, args[0]) },
 	}
@@ -61,7 +62,7 @@ func lintReport(r *bundle.Report) error {
 	if err != nil {
 		return fmt.Errorf("bundle lint: %w", err)
 	}
-	return errors.Join(bundle.Lint(r.Manifest, set.Images()), bundle.LintBinaries(r.Manifest, coreBinaries()))
+	return errors.Join(bundle.Lint(r.Manifest, set.Images()), bundle.LintBinaries(r.Manifest, inventory.HostBinaries()))
 }
 
 // printInspectText writes the report as a table and a verdict line.
@@ -87,7 +88,7 @@ func printInspectText(w io.Writer, file string, r *bundle.Report, verr, lint err
 		fmt.Fprintf(w, "verification failed: %d of %d files are not as the manifest says\n", failed(r), len(r.Entries)+len(r.Extra))
 	}
 	if verr == nil && lint == nil {
-		fmt.Fprintln(w, "lint: every image and core binary is present")
+		fmt.Fprintln(w, "lint: every image and host binary is present")
 	}
 }
 

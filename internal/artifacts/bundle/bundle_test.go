@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"kubeup.dev/kubeup/internal/artifacts/cache"
+	"kubeup.dev/kubeup/internal/artifacts/inventory"
 	"kubeup.dev/kubeup/internal/artifacts/manifest"
 	"kubeup.dev/kubeup/internal/artifacts/podimages"
 	"kubeup.dev/kubeup/internal/versions"
@@ -21,22 +22,27 @@ import (
 
 const testK8s = "v1.34.4"
 
-// fakeCache fills a cache root with scripts that print their version and
-// image archives for every image of testK8s, as build or fetch would.
+// fakeCache fills a cache root with scripts that print their version for
+// every binary of a complete artifact set (package inventory) and image
+// archives for every image of testK8s, as build or fetch would.
 func fakeCache(t *testing.T) (root, dir string, m *manifest.Manifest) {
 	root = t.TempDir()
 	dir = cache.Layout{Root: root}.Artifacts(testK8s, "amd64")
 	m = &manifest.Manifest{KubernetesVersion: testK8s, Arch: "amd64"}
-	bins := map[string]string{
-		"kube-apiserver": testK8s, "kube-controller-manager": testK8s, "kube-scheduler": testK8s,
-		"kubelet": testK8s, "kube-proxy": testK8s, "kubectl": testK8s,
-		"etcd": "v3.6.5", "etcdctl": "v3.6.5", "flanneld": "v0.26.7", "cni/flannel": "v1.7.1-flannel2",
-	}
-	for name, v := range bins {
-		script := fmt.Sprintf("#!/bin/sh\n# %s\necho %s\n", name, v)
-		m.Artifacts = append(m.Artifacts, put(t, dir, manifest.KindBinary, name, v, "bin/"+name, script, 0o755))
-	}
 	set, _ := versions.For(testK8s)
+	version := map[string]string{inventory.Kubernetes: testK8s, inventory.Etcd: set.Etcd, inventory.Flannel: set.Flannel,
+		inventory.FlannelCNI: set.FlannelCNI, inventory.Containerd: set.Containerd, inventory.Runc: set.Runc,
+		inventory.CNIPlugins: set.CNIPlugins, inventory.CriTools: set.CriTools}
+	for _, g := range inventory.Groups() {
+		v, ok := version[g.Project]
+		if !ok {
+			t.Fatalf("no version for %s: add it to fakeCache", g.Project)
+		}
+		for _, name := range g.Binaries {
+			script := fmt.Sprintf("#!/bin/sh\n# %s\necho %s\n", name, v)
+			m.Artifacts = append(m.Artifacts, put(t, dir, manifest.KindBinary, name, v, "bin/"+name, script, 0o755))
+		}
+	}
 	for i, ref := range []string{set.PauseImage(), set.CoreDNSImage(), set.SmokeTestImage()} {
 		name := strings.Split(ref[strings.LastIndex(ref, "/")+1:], ":")[0]
 		a := put(t, dir, manifest.KindImage, name, ref[strings.LastIndex(ref, ":")+1:], "images/"+name+".tar",
@@ -373,8 +379,39 @@ func TestLintNamesMissingImage(t *testing.T) {
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Create wrote %s despite lint", out)
 	}
-	if err := LintBinaries(m, []string{"kubelet", "containerd"}); err == nil || !strings.Contains(err.Error(), "containerd") {
+	if err := LintBinaries(m, []string{"kubelet", "critest"}); err == nil || !strings.Contains(err.Error(), "critest") {
 		t.Errorf("LintBinaries error %v", err)
+	}
+}
+
+// TestLintBinariesOfTheRuntime: a complete cache has every binary of the
+// inventory; one without the container runtime's fails, naming each.
+func TestLintBinariesOfTheRuntime(t *testing.T) {
+	_, _, m := fakeCache(t)
+	if err := LintBinaries(m, inventory.HostBinaries()); err != nil {
+		t.Fatalf("LintBinaries of a complete cache: %v", err)
+	}
+	runtime := map[string]bool{}
+	for _, p := range []string{inventory.Containerd, inventory.Runc, inventory.CNIPlugins, inventory.CriTools} {
+		for _, name := range inventory.Binaries(p) {
+			runtime[name] = true
+		}
+	}
+	var kept []manifest.Artifact
+	for _, a := range m.Artifacts {
+		if !runtime[a.Name] {
+			kept = append(kept, a)
+		}
+	}
+	m.Artifacts = kept
+	err := LintBinaries(m, inventory.HostBinaries())
+	for name := range runtime {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("LintBinaries error %v lacks %s", err, name)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "kubelet") {
+		t.Errorf("LintBinaries error %v names kubelet, which is there", err)
 	}
 }
 
