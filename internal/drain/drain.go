@@ -82,7 +82,7 @@ func Drain(ctx context.Context, cs kubernetes.Interface, node string, o Options)
 	if err != nil {
 		return fmt.Errorf("drain %s: list its pods: %w", node, err)
 	}
-	if bare := withoutController(pods); len(bare) > 0 {
+	if bare := withoutController(ctx, cs, pods); len(bare) > 0 {
 		return fmt.Errorf("drain %s: pods %s have no controller and would not come back after eviction: delete them or run them under a Deployment, then apply again",
 			node, strings.Join(bare, ", "))
 	}
@@ -126,16 +126,24 @@ func stays(p corev1.Pod) bool {
 	return false
 }
 
-// withoutController names the pods no controller would recreate, sorted.
-func withoutController(pods []corev1.Pod) []string {
+// withoutController names the pods no controller would recreate, sorted,
+// but those of a namespace being deleted: they go anyway (kubeup's own
+// smoke pods, for one, whose namespace goes at the end of validation).
+func withoutController(ctx context.Context, cs kubernetes.Interface, pods []corev1.Pod) []string {
 	var out []string
 	for _, p := range pods {
-		if metav1.GetControllerOf(&p) == nil {
+		if metav1.GetControllerOf(&p) == nil && !namespaceGoing(ctx, cs, p.Namespace) {
 			out = append(out, p.Namespace+"/"+p.Name)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// namespaceGoing reports whether namespace ns is being deleted.
+func namespaceGoing(ctx context.Context, cs kubernetes.Interface, ns string) bool {
+	n, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	return err == nil && n.DeletionTimestamp != nil
 }
 
 // EvictUntilGone asks for the eviction of every pod (again while a

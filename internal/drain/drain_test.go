@@ -85,6 +85,21 @@ func TestDrainRefusesPodsWithoutController(t *testing.T) {
 	}
 }
 
+// TestDrainEvictsBarePodsOfANamespaceBeingDeleted: a pod without a
+// controller in a namespace being deleted (kubeup's smoke pods after
+// validation) goes anyway, so the drain evicts it.
+func TestDrainEvictsBarePodsOfANamespaceBeingDeleted(t *testing.T) {
+	now := metav1.Now()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", DeletionTimestamp: &now, Finalizers: []string{"kubernetes"}}}
+	cs, evicted := cluster(t, 0, ns, pod("server-w1", "w1", "", nil))
+	if err := Drain(context.Background(), cs, "w1", Options{Timeout: time.Second, Interval: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(*evicted, " ") != "server-w1" {
+		t.Errorf("evicted %v", *evicted)
+	}
+}
+
 func TestDrainTimesOutOnABudget(t *testing.T) {
 	cs, _ := cluster(t, 1<<30, pod("web-1", "w1", "ReplicaSet", nil))
 	err := Drain(context.Background(), cs, "w1", Options{Timeout: 50 * time.Millisecond, Interval: time.Millisecond})
