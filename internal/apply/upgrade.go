@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -137,11 +138,68 @@ func networkAddonNow(r *remoteops.Run) []host.Host {
 	return firstControlPlane(r)
 }
 
-// networkAddonAfterWorkers applies the network addon once every worker
-// is upgraded (and holds the new images), when networkAddonNow did not.
-func networkAddonAfterWorkers(r *remoteops.Run) []host.Host {
+// whenWorkersWait is the first control plane when workers wait for
+// upgrade/workers, else no host: where apply checks that the controllers
+// lead before the drains, and applies the network addon after them.
+func whenWorkersWait(r *remoteops.Run) []host.Host {
 	if len(r.UpgradingWorkers()) == 0 {
 		return nil
 	}
 	return firstControlPlane(r)
+}
+
+// controllerLeases are the leader-election Leases (kube-system) of the
+// controllers workloads depend on during a drain: the endpoints a drained
+// pod leaves and the pod that replaces it.
+func controllerLeases() []string { return []string{"kube-controller-manager", "kube-scheduler"} }
+
+// leaseSettled is how long a controller must have led before workers are
+// drained: time to sync its caches after a restart.
+const leaseSettled = 10 * time.Second
+
+// waitControllers waits until the controller manager and the scheduler
+// (restarted with the control plane) lead again: each Lease renewed by a
+// live holder that has led for leaseSettled. A drain before that evicts
+// pods whose endpoints nobody removes, and requests to them fail.
+func waitControllers(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
+	if s.DryRun() {
+		return nil
+	}
+	cs, err := r.Client()
+	if err != nil {
+		return err
+	}
+	return s.Do("wait for kube-controller-manager and kube-scheduler to lead", func() error {
+		last := map[string]time.Time{}
+		return remoteops.Poll(ctx, r.Waits.ControlPlane, func(ctx context.Context) (bool, string) {
+			for _, name := range controllerLeases() {
+				if ok, why := leading(ctx, cs, name, last); !ok {
+					return false, why
+				}
+			}
+			return true, ""
+		})
+	})
+}
+
+// leading reports whether Lease name has a live holder (its renew time
+// moved since the last look, kept in last) that has led for leaseSettled,
+// both measured on the holder's clock.
+func leading(ctx context.Context, cs kubernetes.Interface, name string, last map[string]time.Time) (bool, string) {
+	l, err := cs.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return false, fmt.Sprintf("lease %s: %v", name, err)
+	}
+	if l.Spec.RenewTime == nil || l.Spec.AcquireTime == nil {
+		return false, "lease " + name + " has no holder yet"
+	}
+	renew, prev := l.Spec.RenewTime.Time, last[name]
+	last[name] = renew
+	switch {
+	case !renew.After(prev):
+		return false, "lease " + name + " not renewed since the last look"
+	case renew.Sub(l.Spec.AcquireTime.Time) < leaseSettled:
+		return false, fmt.Sprintf("%s leads since %s only", name, l.Spec.AcquireTime.Format(time.TimeOnly))
+	}
+	return true, ""
 }

@@ -1,9 +1,12 @@
 package apply
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -55,7 +58,7 @@ func TestUpgradeLeavesWorkersToTheirPhase(t *testing.T) {
 		{nil, "node1 node2 node3", ""},
 	} {
 		r, _ := upgradeRun(t, tc.installed)
-		if now, after := hostNames(networkAddonNow(r)), hostNames(networkAddonAfterWorkers(r)); (tc.upgrading == "") != (now == "node1" && after == "") {
+		if now, after := hostNames(networkAddonNow(r)), hostNames(whenWorkersWait(r)); (tc.upgrading == "") != (now == "node1" && after == "") {
 			t.Errorf("%v: network addon now on %q, after the workers on %q", tc.installed, now, after)
 		}
 		if got := hostNames(r.HostsNow()); got != tc.now {
@@ -85,6 +88,41 @@ func TestUpgradeWorkersStopAtTheFirstFailure(t *testing.T) {
 	for name, n := range before {
 		if got := fakes[name].Commands()[n:]; len(got) > 0 {
 			t.Errorf("%s ran %q after the failed drain", name, got)
+		}
+	}
+}
+
+// TestLeading: a controller leads once its Lease is renewed by a live
+// holder (the renew time moves between looks) that has held it for
+// leaseSettled; a holder that stopped renewing, or one that just took
+// over after a restart, does not.
+func TestLeading(t *testing.T) {
+	at := func(s int) *metav1.MicroTime {
+		m := metav1.NewMicroTime(time.Date(2026, 12, 8, 0, 0, s, 0, time.UTC))
+		return &m
+	}
+	lease := func(acquire, renew int) *coordinationv1.Lease {
+		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "kube-controller-manager", Namespace: "kube-system"},
+			Spec: coordinationv1.LeaseSpec{AcquireTime: at(acquire), RenewTime: at(renew)}}
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name          string
+		first, second *coordinationv1.Lease
+		want          bool
+	}{
+		{"long-standing live leader", lease(0, 40), lease(0, 42), true},
+		{"holder gone (no renewal)", lease(0, 40), lease(0, 40), false},
+		{"new leader still syncing", lease(35, 40), lease(35, 42), false},
+	} {
+		cs := fake.NewClientset(tc.first)
+		last := map[string]time.Time{}
+		leading(ctx, cs, "kube-controller-manager", last)
+		if _, err := cs.CoordinationV1().Leases("kube-system").Update(ctx, tc.second, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, why := leading(ctx, cs, "kube-controller-manager", last); got != tc.want {
+			t.Errorf("%s: leading = %v (%s), want %v", tc.name, got, why, tc.want)
 		}
 	}
 }

@@ -149,13 +149,16 @@ func writeManifest(t *testing.T, dir, name, content string) string {
 // clientLog is where startClient's loop writes, on the node.
 const clientLog = "/tmp/kubeup-upgrade-client.log"
 
-// startClient runs a loop on node that GETs url every 100 ms (2 s
-// timeout each) and logs each answer's status; stop ends it and returns
-// how many requests went out and the lines of those that failed.
+// startClient waits until url answers on node, then runs a loop there
+// that GETs it every 100 ms (2 s timeout each) and logs each answer's
+// status; stop ends it and returns how many requests went out and the
+// lines of those that failed.
 func startClient(t *testing.T, dir, node, url string) (stop func() (int, []string)) {
 	t.Helper()
 	loop := fmt.Sprintf(`echo $$ > %[1]s.pid; while :; do echo "$(date +%%T.%%N) $(curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %[2]s)" >> %[1]s; sleep 0.1; done`,
 		clientLog, url)
+	wait := fmt.Sprintf(`for i in $(seq 60); do curl -sf -o /dev/null --max-time 2 %s && exit 0; sleep 1; done; exit 1`, url)
+	must(t, dir, 2*time.Minute, "docker", "exec", node, "sh", "-c", wait) // kube-proxy's rules trail the rollout
 	must(t, dir, time.Minute, "docker", "exec", "-d", node, "sh", "-c", loop)
 	return func() (int, []string) {
 		t.Helper()
