@@ -30,9 +30,9 @@ var conformanceSubset = []string{
 	"[sig-node] Kubelet when scheduling a busybox command in a pod should print the output to logs ",
 	"[sig-apps] Deployment RollingUpdateDeployment should delete old pods and create new ones ",
 	"[sig-apps] ReplicaSet should serve a basic image on each replica with a public image ",
-	"[sig-storage] ConfigMap should be consumable from pods in volume [NodeConformance]",
+	"[sig-storage] ConfigMap should be consumable from pods in volume [", // tags follow, in an order that changed in 1.37
 	"[sig-storage] EmptyDir volumes should support (root,0644,tmpfs) ",
-	"[sig-storage] Secrets should be consumable from pods in volume [NodeConformance]",
+	"[sig-storage] Secrets should be consumable from pods in volume [", // tags follow, in an order that changed in 1.37
 	"[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should be able to deny pod and configmap creation ",
 	"[sig-api-machinery] Watchers should observe add, update, and delete watch notifications on configmaps ",
 	"[sig-api-machinery] Aggregator Should be able to support the 1.17 Sample API Server using the current Aggregator ",
