@@ -29,16 +29,17 @@ type Release struct {
 // its end of life and kept only as an upgrade source: clusters made on it
 // can be upgraded to the next minor, inspected and reset.
 func Releases() []Release {
-	runtime := func(r Release) Release {
+	// shared fills what every minor has in common today.
+	shared := func(r Release) Release {
 		r.Pause, r.Flannel = "3.10.1", "v0.26.7"
 		r.Containerd, r.Runc, r.CNIPlugins, r.CriTools = "2.4.2", "v1.5.3", "v1.10.0", "v1.37.0"
 		return r
 	}
 	return []Release{
-		runtime(Release{Minor: 34, Patch: "v1.34.4", EndOfLife: "2026-10-27", Etcd: "v3.6.5", CoreDNS: "v1.12.4"}),
-		runtime(Release{Minor: 35, Patch: "v1.35.4", EndOfLife: "2027-02-28", Etcd: "v3.6.6", CoreDNS: "v1.13.1"}),
-		runtime(Release{Minor: 36, Patch: "v1.36.3", EndOfLife: "2027-06-28", Etcd: "v3.6.8", CoreDNS: "v1.14.2"}),
-		runtime(Release{Minor: 37, Patch: "v1.37.2", EndOfLife: "2027-10-28", Etcd: "v3.7.0", CoreDNS: "v1.14.6"}),
+		shared(Release{Minor: 34, Patch: "v1.34.4", EndOfLife: "2026-10-27", Etcd: "v3.6.5", CoreDNS: "v1.12.4"}),
+		shared(Release{Minor: 35, Patch: "v1.35.4", EndOfLife: "2027-02-28", Etcd: "v3.6.6", CoreDNS: "v1.13.1"}),
+		shared(Release{Minor: 36, Patch: "v1.36.3", EndOfLife: "2027-06-28", Etcd: "v3.6.8", CoreDNS: "v1.14.2"}),
+		shared(Release{Minor: 37, Patch: "v1.37.2", EndOfLife: "2027-10-28", Etcd: "v3.7.0", CoreDNS: "v1.14.6"}),
 	}
 }
 
