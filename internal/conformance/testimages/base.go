@@ -23,8 +23,8 @@ type DebianBase struct {
 }
 
 // DefaultBase is the userland the upstream images carry: agnhost's (curl,
-// dig, nc, ip, iperf, bash), jessie-dnsutils' (dig, nslookup), httpd's
-// and nginx's servers.
+// dig, nc, ip, iperf, bash), jessie-dnsutils' and glibc-dns-testing's (dig,
+// nslookup), httpd's and nginx's servers.
 func DefaultBase() DebianBase {
 	return DebianBase{
 		Suite:  "bookworm",

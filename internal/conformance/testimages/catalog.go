@@ -100,6 +100,9 @@ func Recipes() []Recipe {
 			Files: []File{{Path: "/etc/nginx/sites-enabled/default", From: from(FromEmbedded, "nginx-site.conf")}},
 			Cmd:   []string{"nginx", "-g", "daemon off;"}, Ports: []string{"80/tcp"}},
 		{Repository: e2eRepo("jessie-dnsutils"), Base: Debian, Cmd: []string{"bash"}},
+		// glibc-dns-testing took jessie-dnsutils' place in the DNS specs
+		// of 1.37: the same Debian with dig.
+		{Repository: e2eRepo("glibc-dns-testing"), Base: Debian, Cmd: []string{"bash"}},
 		{Repository: e2eRepo("nonroot"), Base: Debian, User: "1234", Cmd: []string{"/bin/sh"}},
 		// nnp prints its effective uid; setuid root, it shows whether
 		// no_new_privs kept a process from gaining privileges.

@@ -227,3 +227,14 @@ func TestEnsureBaseCached(t *testing.T) {
 		t.Errorf("EnsureBase = %s, %v (ran tools: %v), want the cached %s", got, err, ran, cached)
 	}
 }
+
+// TestPlanMakesTheDNSImagesOfEveryMinor: the DNS conformance specs query
+// from jessie-dnsutils up to 1.36 and from glibc-dns-testing since 1.37;
+// both are made.
+func TestPlanMakesTheDNSImagesOfEveryMinor(t *testing.T) {
+	for _, w := range Plan([]string{"registry.k8s.io/e2e-test-images/jessie-dnsutils:1.7", "registry.k8s.io/e2e-test-images/glibc-dns-testing:2.1.1"}) {
+		if w.Recipe == nil {
+			t.Errorf("%s is not made: %s", w.Ref, w.Reason)
+		}
+	}
+}
