@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -100,18 +101,24 @@ func uncordon(ctx context.Context, cs kubernetes.Interface, s *phase.Step, node 
 	if err != nil {
 		return fmt.Errorf("node %s: %w", node, err)
 	}
-	if _, ok := n.Annotations[drain.CordonedBy]; !ok {
+	return uncordonIfCordoned(ctx, cs, s, n)
+}
+
+// uncordonIfCordoned uncordons node n if kubeup cordoned it.
+func uncordonIfCordoned(ctx context.Context, cs kubernetes.Interface, s *phase.Step, n *corev1.Node) error {
+	if !drain.CordonedByKubeup(n) {
 		return nil
 	}
-	return s.Wet("uncordon node "+node, func(host.Host) error {
-		_, err := drain.Uncordon(ctx, cs, node)
+	return s.Wet("uncordon node "+n.Name, func(host.Host) error {
+		_, err := drain.Uncordon(ctx, cs, n.Name)
 		return err
 	})
 }
 
 // uncordonUpgraded uncordons every node kubeup cordoned for an upgrade
 // whose host is now on the spec's version: an upgrade interrupted between
-// a worker's restart and its uncordon leaves one behind.
+// a worker's restart and its uncordon leaves one behind. One list of the
+// nodes serves every host.
 func uncordonUpgraded(ctx context.Context, r *remoteops.Run, s *phase.Step) error {
 	if s.DryRun() {
 		return nil
@@ -120,9 +127,19 @@ func uncordonUpgraded(ctx context.Context, r *remoteops.Run, s *phase.Step) erro
 	if err != nil {
 		return err
 	}
-	var errs []error
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("list nodes: %w", err)
+	}
+	now := map[string]bool{}
 	for _, h := range r.HostsNow() {
-		errs = append(errs, uncordon(ctx, cs, s, h.Name()))
+		now[h.Name()] = true
+	}
+	var errs []error
+	for i := range nodes.Items {
+		if now[nodes.Items[i].Name] {
+			errs = append(errs, uncordonIfCordoned(ctx, cs, s, &nodes.Items[i]))
+		}
 	}
 	return errors.Join(errs...)
 }

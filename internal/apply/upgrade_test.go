@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"kubeup.dev/kubeup/internal/drain"
 	"kubeup.dev/kubeup/internal/host"
 	"kubeup.dev/kubeup/internal/remoteops"
 	"kubeup.dev/kubeup/internal/remoteops/remoteopstest"
@@ -123,6 +124,41 @@ func TestLeading(t *testing.T) {
 		}
 		if got, why := leading(ctx, cs, "kube-controller-manager", last); got != tc.want {
 			t.Errorf("%s: leading = %v (%s), want %v", tc.name, got, why, tc.want)
+		}
+	}
+}
+
+// TestUncordonUpgraded: after an upgrade, a node kubeup cordoned is
+// uncordoned, one the operator cordoned is left as it is, and one list of
+// the nodes serves them all.
+func TestUncordonUpgraded(t *testing.T) {
+	r, _ := upgradeRun(t, map[string]string{"node1": "v1.37.2", "node2": "v1.37.2", "node3": "v1.37.2"})
+	cordoned := func(name string, byKubeup bool) *corev1.Node {
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.NodeSpec{Unschedulable: true}}
+		if byKubeup {
+			n.Annotations = map[string]string{drain.CordonedBy: upgradeReason}
+		}
+		return n
+	}
+	cs := fake.NewClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node1"}}, cordoned("node2", true), cordoned("node3", false))
+	r.Clientset = cs
+	rep, err := runPhases(t, r, false, "upgrade/uncordon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkChanges(t, rep, "upgrade/uncordon", []string{"uncordon node node2"})
+	var gets int
+	for _, a := range cs.Actions() {
+		if a.GetVerb() == "get" && a.GetResource().Resource == "nodes" {
+			gets++
+		}
+	}
+	if gets != 1 { // drain.Uncordon's own look before it patches node2
+		t.Errorf("%d node gets, want 1 (the list serves the rest)", gets)
+	}
+	for name, want := range map[string]bool{"node2": false, "node3": true} {
+		if n, _ := cs.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{}); n.Spec.Unschedulable != want {
+			t.Errorf("%s unschedulable = %v, want %v", name, n.Spec.Unschedulable, want)
 		}
 	}
 }

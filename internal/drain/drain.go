@@ -54,6 +54,13 @@ func Cordon(ctx context.Context, cs kubernetes.Interface, node, reason string) e
 	return nil
 }
 
+// CordonedByKubeup reports whether kubeup cordoned node n (Cordon's
+// annotation is on it).
+func CordonedByKubeup(n *corev1.Node) bool {
+	_, ok := n.Annotations[CordonedBy]
+	return ok
+}
+
 // Uncordon makes node schedulable again if kubeup cordoned it, and says
 // whether it did.
 func Uncordon(ctx context.Context, cs kubernetes.Interface, node string) (bool, error) {
@@ -61,7 +68,7 @@ func Uncordon(ctx context.Context, cs kubernetes.Interface, node string) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("uncordon %s: %w", node, err)
 	}
-	if _, ok := n.Annotations[CordonedBy]; !ok {
+	if !CordonedByKubeup(n) {
 		return false, nil
 	}
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:null}},"spec":{"unschedulable":false}}`, CordonedBy)
